@@ -1,0 +1,144 @@
+// What `list` shows: groups in numeric order with verdicts, members resolved to devices and
+// names, devices without a group, and the issues found. Pure: model (+ names) in, view out.
+import { CLASS_FILTERS, type ClassFilterName } from '../model/pci-class.js';
+import type { PciAddress } from '../model/pci-address.js';
+import { type PciIds } from '../model/pci-ids.js';
+import type { Device, Group, Issue, MemberRef, Model } from '../model/types.js';
+import {
+  deviceIndex,
+  deviceIsolation,
+  groupVerdict,
+  iommuState,
+  noIommuEvidence,
+  type DeviceIsolation,
+  type GroupVerdict,
+  type IommuState,
+} from './isolation.js';
+
+export interface Names {
+  className: string | null;
+  vendorName: string | null;
+  deviceName: string | null;
+}
+
+export interface MemberView {
+  ref: MemberRef;
+  /** Null when the group lists a device that no bus lists (it is still shown). */
+  device: Device | null;
+  isolation: DeviceIsolation;
+  names: Names;
+}
+
+export interface GroupView {
+  group: Group;
+  verdict: GroupVerdict;
+  members: MemberView[];
+}
+
+export interface ListView {
+  iommu: IommuState & { evidence: string[] };
+  groups: GroupView[];
+  /** PCI functions with no group: every one of them on a host with no active IOMMU. */
+  ungrouped: MemberView[];
+  issues: Issue[];
+  filtered: boolean;
+}
+
+export interface ListFilter {
+  group?: number;
+  device?: PciAddress;
+  class?: ClassFilterName;
+  vendor?: { vendor: number; device?: number };
+  driver?: string;
+  /** Add what goes to a VM along with each match: its group and its slot's other functions. */
+  related?: boolean;
+}
+
+export function isFiltered(f: ListFilter): boolean {
+  return f.group !== undefined || f.device !== undefined || f.class !== undefined || f.vendor !== undefined || f.driver !== undefined;
+}
+
+export function matchesFilter(d: Device, f: ListFilter): boolean {
+  const pci = d.pci;
+  if (f.group !== undefined && d.group !== f.group) return false;
+  if (f.device !== undefined) {
+    if (!pci) return false;
+    const a = f.device;
+    if (pci.domain !== a.domain || pci.bus !== a.bus || pci.slot !== a.slot || pci.function !== a.function) return false;
+  }
+  if (f.class !== undefined && !(pci?.class != null && CLASS_FILTERS[f.class].match(pci.class))) return false;
+  if (f.vendor !== undefined) {
+    if (pci?.vendor !== f.vendor.vendor) return false;
+    if (f.vendor.device !== undefined && pci.device !== f.vendor.device) return false;
+  }
+  if (f.driver !== undefined && d.driver !== f.driver) return false;
+  return true;
+}
+
+export function namesOf(d: Device | null, ids: PciIds | null): Names {
+  const pci = d?.pci;
+  if (!pci || !ids) return { className: null, vendorName: null, deviceName: null };
+  const cls = pci.class;
+  return {
+    className: cls === null ? null : (ids.subclassName(cls >> 16, (cls >> 8) & 0xff) ?? ids.className(cls >> 16)),
+    vendorName: pci.vendor === null ? null : ids.vendorName(pci.vendor),
+    deviceName: pci.vendor === null || pci.device === null ? null : ids.deviceName(pci.vendor, pci.device),
+  };
+}
+
+export function buildListView(model: Model, filter: ListFilter, ids: PciIds | null): ListView {
+  const byPath = deviceIndex(model);
+  const groupsById = new Map(model.groups.map((g) => [g.id, g] as const));
+  const filtered = isFiltered(filter);
+
+  // The paths to show: every device when unfiltered; else the matches, plus with --related the
+  // rest of each match's group and the other functions of its slot.
+  let keep: Set<string> | null = null;
+  if (filtered) {
+    keep = new Set<string>();
+    const matched = model.devices.filter((d) => matchesFilter(d, filter));
+    // Group members the buses do not list can still match --group.
+    if (filter.group !== undefined && filter.device === undefined && filter.class === undefined && filter.vendor === undefined && filter.driver === undefined) {
+      for (const m of groupsById.get(filter.group)?.members ?? []) keep.add(m.path);
+    }
+    for (const d of matched) {
+      keep.add(d.path);
+      if (!filter.related) continue;
+      for (const g of model.groups) if (g.members.some((m) => m.path === d.path)) for (const m of g.members) keep.add(m.path);
+      for (const s of d.pci?.siblings ?? []) {
+        const sib = model.devices.find((o) => o.bus === 'pci' && o.name === s);
+        if (sib) keep.add(sib.path);
+      }
+    }
+  }
+
+  const view = (ref: MemberRef): MemberView => {
+    const device = byPath.get(ref.path) ?? null;
+    return {
+      ref,
+      device,
+      isolation: device ? deviceIsolation(device, model, groupsById, byPath) : 'unknown',
+      names: namesOf(device, ids),
+    };
+  };
+
+  const groups: GroupView[] = [];
+  for (const g of model.groups) {
+    const members = g.members.filter((m) => keep === null || keep.has(m.path)).map(view);
+    if (keep !== null && members.length === 0) continue;
+    groups.push({ group: g, verdict: groupVerdict(g, byPath), members });
+  }
+
+  const ungrouped = model.devices
+    .filter((d) => d.pci !== null && d.group === null && (keep === null || keep.has(d.path)))
+    .map((d) => view({ bus: d.bus, name: d.name, path: d.path, seenIn: 'device' }));
+
+  const state = iommuState(model);
+  return {
+    iommu: { ...state, evidence: state.active ? [] : noIommuEvidence(model) },
+    groups,
+    ungrouped,
+    issues: model.issues,
+    filtered,
+  };
+}

@@ -1,0 +1,42 @@
+// Process glue: wires the CLI to process.*, ends quietly on a closed stdout, and keeps
+// `--version` from loading anything it does not need (start-up matters in pipelines).
+import * as fs from 'node:fs';
+import { EXIT } from './errors.js';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function main(): Promise<void> {
+  const argv = process.argv;
+  // A reader that went away (`| head -1`) is not an error: stop writing, keep the exit code.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    process.stdout.write(version() + '\n');
+    return;
+  }
+  const { run } = await import('./cli.js');
+  try {
+    process.exitCode = await run({
+      argv,
+      env: process.env,
+      stdoutIsTTY: process.stdout.isTTY === true,
+      platform: process.platform,
+      out: (s) => void process.stdout.write(s),
+      err: (s) => void process.stderr.write(s),
+      version: version(),
+    });
+  } catch (err) {
+    // Not an AppError: a bug. Keep the stack so it can be reported.
+    process.stderr.write(`iommu-groups: internal error (please report): ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = EXIT.INTERNAL;
+  }
+}

@@ -1,0 +1,143 @@
+// Pure pass that links what the readers saw into one Model: multifunction siblings, and the
+// group membership cross-check. A group's devices/ links and each device's iommu_group link are
+// two views of one fact; during hotplug they can disagree. Every disagreement becomes an Issue
+// and the member is kept with `seenIn` saying which view showed it: nothing is silently dropped.
+import type { RawGroup } from '../read/read-groups.js';
+import { slotKey } from './pci-address.js';
+import type { Device, Group, HostFacts, IommuUnit, Issue, MemberRef, Model } from './types.js';
+
+export interface RawModel {
+  root: string;
+  groupsDir: Model['groupsDir'];
+  groups: RawGroup[];
+  devices: Device[];
+  buses: string[];
+  units: IommuUnit[];
+  host: HostFacts;
+  issues: Issue[];
+}
+
+export function linkModel(raw: RawModel): Model {
+  const issues = [...raw.issues];
+  linkSiblings(raw.devices);
+
+  const byPath = new Map<string, Device>();
+  for (const d of raw.devices) if (!byPath.has(d.path)) byPath.set(d.path, d);
+
+  const groups: Group[] = [];
+  const groupById = new Map<number, Group>();
+  const listedIn = new Map<string, number[]>();
+  for (const rg of raw.groups) {
+    const members: MemberRef[] = rg.memberPaths.map((p) => {
+      const d = byPath.get(p);
+      (listedIn.get(p) ?? listedIn.set(p, []).get(p)!).push(rg.id);
+      return { bus: d?.bus ?? null, name: d?.name ?? lastPart(p), path: p, seenIn: 'group' };
+    });
+    const g: Group = {
+      id: rg.id,
+      dir: rg.dir,
+      type: rg.type,
+      name: rg.name,
+      reservedRegions: rg.reservedRegions,
+      members,
+      errors: rg.errors,
+    };
+    if (groupById.has(g.id)) continue; // "013" next to "13": the first wins, the issue below says so
+    groups.push(g);
+    groupById.set(g.id, g);
+  }
+
+  for (const [p, ids] of listedIn) {
+    if (ids.length > 1) {
+      issues.push({
+        code: 'DEVICE_IN_SEVERAL_GROUPS',
+        subject: p,
+        message: `listed by groups ${ids.join(', ')}`,
+      });
+    }
+  }
+
+  for (const d of raw.devices) {
+    const listing = listedIn.get(d.path) ?? [];
+    if (d.group === null) {
+      if (listing.length > 0 && !('group' in d.errors)) {
+        issues.push({
+          code: 'GROUP_MEMBER_LINK_MISSING',
+          subject: d.name,
+          message: `group ${listing.join(', ')} lists ${d.name} but the device has no iommu_group link (a hotplug in progress?)`,
+        });
+      }
+      continue;
+    }
+    const g = groupById.get(d.group);
+    if (!g) {
+      issues.push({
+        code: 'DEVICE_GROUP_DANGLING',
+        subject: d.name,
+        message: `${d.name}'s iommu_group link names group ${d.group}, which has no directory`,
+      });
+      continue;
+    }
+    const m = g.members.find((x) => x.path === d.path);
+    if (m) {
+      m.seenIn = 'both';
+      continue;
+    }
+    g.members.push({ bus: d.bus, name: d.name, path: d.path, seenIn: 'device' });
+    if (listing.length > 0) {
+      issues.push({
+        code: 'DEVICE_GROUP_MISMATCH',
+        subject: d.name,
+        message: `${d.name}'s iommu_group link names group ${d.group} but group ${listing.join(', ')} lists it`,
+      });
+    } else if (!('members' in g.errors)) {
+      issues.push({
+        code: 'DEVICE_GROUP_NOT_LISTED',
+        subject: d.name,
+        message: `${d.name}'s iommu_group link names group ${d.group}, which does not list it (a hotplug in progress?)`,
+      });
+    }
+  }
+
+  for (const g of groups) {
+    g.members.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : 1));
+    if (g.members.length === 0 && !('members' in g.errors) && !('group' in g.errors)) {
+      issues.push({ code: 'GROUP_EMPTY', subject: `group ${g.id}`, message: `group ${g.id} has no members (a device being added or removed?)` });
+    }
+  }
+
+  return {
+    root: raw.root,
+    groupsDir: raw.groupsDir,
+    groups,
+    devices: raw.devices,
+    buses: raw.buses,
+    units: raw.units,
+    host: raw.host,
+    issues,
+  };
+}
+
+/** Fill `siblings` and `multifunction` of PCI functions from the other functions in each slot. */
+function linkSiblings(devices: Device[]): void {
+  const slots = new Map<string, Device[]>();
+  for (const d of devices) {
+    if (!d.pci) continue;
+    const k = slotKey(d.pci);
+    (slots.get(k) ?? slots.set(k, []).get(k)!).push(d);
+  }
+  for (const list of slots.values()) {
+    for (const d of list) {
+      const pci = d.pci!;
+      pci.siblings = list.filter((o) => o !== d).map((o) => o.name);
+      if (pci.multifunction !== true) {
+        pci.multifunction = pci.siblings.length > 0 ? true : pci.headerType !== null ? false : null;
+      }
+    }
+  }
+}
+
+function lastPart(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i === -1 ? p : p.slice(i + 1);
+}

@@ -1,0 +1,155 @@
+// The model: plain, JSON-safe data read from one sysfs root. The JSON output is this model
+// (plus schemaVersion), so the names here are part of the interface: see README "JSON schema".
+//
+// Absent vs unreadable: an attribute that is not there is null; one that is there but could not
+// be read is null too AND has an entry in the owner's `errors` map (attribute -> errno code, e.g.
+// { "driver": "EACCES" }). Never a guessed value.
+
+export type ErrorMap = Record<string, string>;
+
+export interface ReservedRegion {
+  /** Hex start address as the kernel printed it ("0x00000000fee00000"). */
+  start: string;
+  /** Inclusive end address. */
+  end: string;
+  /** direct, direct-relaxable, reserved, msi (any other word is kept as written). */
+  type: string;
+}
+
+export interface MemberRef {
+  bus: string | null;
+  name: string;
+  /** Root-relative sysfs path of the device ("sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0"). */
+  path: string;
+  /**
+   * Where membership was seen: "both" (the group's devices/ link and the device's iommu_group
+   * link agree), "group" (only the group lists it), "device" (only the device's link says so).
+   */
+  seenIn: 'both' | 'group' | 'device';
+}
+
+export interface Group {
+  id: number;
+  /** Directory name as found (equal to String(id) on a sane tree). */
+  dir: string;
+  /** DMA, DMA-FQ, identity, unmanaged, blocked, unknown; null when absent (kernels < 5.2). */
+  type: string | null;
+  /** Set by some drivers only: vfio-noiommu, powerpc PE names, SoC names. */
+  name: string | null;
+  reservedRegions: ReservedRegion[] | null;
+  members: MemberRef[];
+  errors: ErrorMap;
+}
+
+export interface PciInfo {
+  address: string;
+  domain: number;
+  bus: number;
+  slot: number;
+  function: number;
+  vendor: number | null;
+  device: number | null;
+  subsystemVendor: number | null;
+  subsystemDevice: number | null;
+  /** 24-bit class code: base class, subclass, programming interface. */
+  class: number | null;
+  revision: number | null;
+  /** Header type without the multifunction bit: 0 normal, 1 PCI-to-PCI bridge, 2 CardBus. */
+  headerType: number | null;
+  /** Multifunction: header-type bit 7 set, or another function in the same slot exists. */
+  multifunction: boolean | null;
+  /** Bytes of config space this run could read (64 to non-root on Linux, 256/4096 to root). */
+  configBytes: number | null;
+  numaNode: number | null;
+  /** Methods from reset_method in priority order; null when the attribute is absent. */
+  resetMethods: string[] | null;
+  /** Whether the write-only `reset` attribute exists (the kernel has some reset method). */
+  hasReset: boolean | null;
+  bootVga: boolean | null;
+  /** Addresses of upstream bridges, the nearest first, read from the device's sysfs path. */
+  upstream: string[];
+  /** Other functions in the same slot, by address. */
+  siblings: string[];
+  /** SR-IOV: the PF of a VF. */
+  physfn: string | null;
+  /** SR-IOV: VFs of a PF (addresses, by virtfn index). */
+  virtfns: string[];
+  sriovNumvfs: number | null;
+  sriovTotalvfs: number | null;
+  /** vfio-dev child ("vfio0") when bound to a VFIO driver on 6.1+. */
+  vfioDev: string | null;
+}
+
+export interface Device {
+  bus: string;
+  name: string;
+  path: string;
+  /** Group id from the device's own iommu_group link. */
+  group: number | null;
+  /** IOMMU unit name from the device's iommu link ("dmar0"). */
+  iommu: string | null;
+  driver: string | null;
+  /** driver_override content; null when unset ("(null)") or absent. */
+  driverOverride: string | null;
+  pci: PciInfo | null;
+  errors: ErrorMap;
+}
+
+export type IommuKind =
+  | 'intel-vtd'
+  | 'amd-vi'
+  | 'arm-smmu-v3'
+  | 'arm-smmu'
+  | 'virtio-iommu'
+  | 's390'
+  | 'unknown';
+
+export interface IommuUnit {
+  name: string;
+  kind: IommuKind;
+  path: string;
+  /** Device paths the unit lists in its devices/ directory. */
+  devices: string[];
+  errors: ErrorMap;
+}
+
+export type IssueCode =
+  | 'READ_ERROR'
+  | 'GROUP_DIR_NOT_NUMERIC'
+  | 'GROUP_EMPTY'
+  | 'GROUP_MEMBER_LINK_MISSING'
+  | 'DEVICE_GROUP_MISMATCH'
+  | 'DEVICE_GROUP_NOT_LISTED'
+  | 'DEVICE_GROUP_DANGLING'
+  | 'DEVICE_IN_SEVERAL_GROUPS'
+  | 'LINK_OUTSIDE_ROOT'
+  | 'DEVICE_OUTSIDE_ROOT';
+
+export interface Issue {
+  code: IssueCode;
+  /** What it concerns: a root-relative path, "group 13", or a device name. */
+  subject: string;
+  message: string;
+}
+
+export interface HostFacts {
+  /** Kernel command line from proc/cmdline under the root; null if absent or unreadable. */
+  cmdline: string | null;
+  /** ACPI tables that name an IOMMU (DMAR Intel, IVRS AMD, IORT Arm) present in firmware. */
+  acpiIommuTables: string[] | null;
+  errors: ErrorMap;
+}
+
+export interface Model {
+  root: string;
+  /** State of sys/kernel/iommu_groups itself. */
+  groupsDir: 'present' | 'absent' | 'unreadable';
+  groups: Group[];
+  /** Every device on every bus, sorted by bus then name. */
+  devices: Device[];
+  /** Every bus directory found under sys/bus, sorted (with or without devices). */
+  buses: string[];
+  units: IommuUnit[];
+  host: HostFacts;
+  issues: Issue[];
+}

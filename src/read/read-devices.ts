@@ -1,0 +1,138 @@
+// Reads every device on every bus: sys/bus/<bus>/devices/<name> links to the device directory,
+// and in it the iommu_group, iommu and driver links, driver_override, and for PCI functions
+// the attributes of read-pci.ts.
+import fg from 'fast-glob';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Device, ErrorMap, Issue } from '../model/types.js';
+import { GROUPS_DIR, readError } from './read-groups.js';
+import { readPciInfo } from './read-pci.js';
+import { compareBytes, fromError, type SysRoot } from './sysfs-root.js';
+
+export interface RawDevices {
+  buses: string[];
+  devices: Device[];
+}
+
+export function readDevices(sys: SysRoot, issues: Issue[]): RawDevices {
+  const entries = walkBuses(sys, issues);
+  const buses = new Set<string>();
+  const devices: Device[] = [];
+  for (const rel of entries) {
+    const parts = rel.split('/'); // sys/bus/<bus>/devices/<name>
+    const bus = parts[2]!;
+    const name = parts[4]!;
+    if (parts.length === 3) {
+      buses.add(bus);
+      continue;
+    }
+    buses.add(bus);
+    const d = readDevice(sys, bus, name, rel, issues);
+    if (d) devices.push(d);
+  }
+  devices.sort((a, b) => compareBytes(a.bus, b.bus) || compareBytes(a.name, b.name));
+  return { buses: [...buses].sort(compareBytes), devices };
+}
+
+/**
+ * The bus walk, by fast-glob with the root as cwd. Its fs adapter records a directory that
+ * cannot be read (and not merely vanished) as an issue and reads it as empty, so one bad bus
+ * costs that bus, not the walk.
+ */
+function walkBuses(sys: SysRoot, issues: Issue[]): string[] {
+  const readdirSync = ((dir: fs.PathLike, opts?: unknown) => {
+    try {
+      return fs.readdirSync(dir, opts as { withFileTypes: true });
+    } catch (err) {
+      const g = fromError(err);
+      if (!g.ok && !g.absent) issues.push(readError(path.relative(sys.root, String(dir)) || '.', g.error));
+      return [];
+    }
+  }) as typeof fs.readdirSync;
+  const found = fg.sync(['sys/bus/*', 'sys/bus/*/devices/*'], {
+    cwd: sys.root,
+    onlyFiles: false,
+    followSymbolicLinks: false,
+    dot: true,
+    unique: true,
+    suppressErrors: true,
+    fs: { ...fs, readdirSync },
+  });
+  return found.filter((p) => p.split('/').length === 3 || p.split('/')[3] === 'devices').sort(compareBytes);
+}
+
+function readDevice(sys: SysRoot, bus: string, name: string, rel: string, issues: Issue[]): Device | null {
+  const errors: ErrorMap = {};
+  const target = sys.resolveLink(rel);
+  let devPath: string;
+  if (target.ok) {
+    devPath = target.value;
+  } else if (target.absent) {
+    return null; // vanished mid-walk
+  } else if (target.error === 'ENOTLINK') {
+    devPath = rel; // a directory where a link belongs (hand-made trees): read it in place
+  } else {
+    issues.push(
+      target.error === 'EOUTSIDE'
+        ? { code: 'LINK_OUTSIDE_ROOT', subject: rel, message: 'device link points outside the root; ignored' }
+        : readError(rel, target.error),
+    );
+    return null;
+  }
+  const blank: Device = { bus, name, path: devPath, group: null, iommu: null, driver: null, driverOverride: null, pci: null, errors };
+
+  const inside = sys.confined(devPath);
+  if (!inside.ok) {
+    if (inside.absent) return null; // dangling link: the device went away
+    if (inside.error === 'EOUTSIDE') {
+      issues.push({ code: 'DEVICE_OUTSIDE_ROOT', subject: rel, message: 'device directory resolves outside the root; not read' });
+      return null;
+    }
+    errors['device'] = inside.error;
+    return blank;
+  }
+  const listing = sys.list(devPath);
+  if (!listing.ok) {
+    if (listing.absent) return null;
+    errors['device'] = listing.error;
+    return blank;
+  }
+  const entries = listing.value;
+  const has = (n: string) => entries.includes(n);
+
+  if (has('iommu_group')) {
+    const g = sys.resolveLink(`${devPath}/iommu_group`);
+    if (g.ok) {
+      const id = groupIdFromPath(g.value);
+      if (id === null) {
+        errors['group'] = 'EBADLINK';
+        issues.push({ code: 'DEVICE_GROUP_DANGLING', subject: `${devPath}/iommu_group`, message: `iommu_group link does not name a group under ${GROUPS_DIR}` });
+      } else {
+        blank.group = id;
+      }
+    } else if (!g.absent) errors['group'] = g.error;
+  }
+  if (has('iommu')) {
+    const u = sys.resolveLink(`${devPath}/iommu`);
+    if (u.ok) blank.iommu = path.posix.basename(u.value);
+    else if (!u.absent) errors['iommu'] = u.error;
+  }
+  if (has('driver')) {
+    const d = sys.resolveLink(`${devPath}/driver`);
+    if (d.ok) blank.driver = path.posix.basename(d.value);
+    else if (!d.absent) errors['driver'] = d.error;
+  }
+  if (has('driver_override')) {
+    const o = sys.readText(`${devPath}/driver_override`);
+    if (o.ok) blank.driverOverride = o.value === '(null)' || o.value === '' ? null : o.value;
+    else if (!o.absent) errors['driverOverride'] = o.error;
+  }
+  if (bus === 'pci') blank.pci = readPciInfo(sys, name, devPath, entries, errors);
+  return blank;
+}
+
+/** "sys/kernel/iommu_groups/13" -> 13; anything else -> null. */
+export function groupIdFromPath(p: string): number | null {
+  const m = /^sys\/kernel\/iommu_groups\/([0-9]{1,9})$/.exec(p);
+  return m ? Number(m[1]) : null;
+}

@@ -1,0 +1,27 @@
+// Reads one sysfs root into the Model: groups, devices on every bus, IOMMU units, host facts.
+import { linkModel } from '../model/link.js';
+import type { Issue, Model } from '../model/types.js';
+import { readDevices } from './read-devices.js';
+import { readGroups } from './read-groups.js';
+import { readHost } from './read-host.js';
+import { readUnits } from './read-units.js';
+import { SysRoot } from './sysfs-root.js';
+
+export function readModel(root: string): Model {
+  const sys = new SysRoot(root);
+  const groups = readGroups(sys);
+  const issues: Issue[] = [...groups.issues];
+  const devices = readDevices(sys, issues);
+  const units = readUnits(sys, issues);
+  const host = readHost(sys);
+  return linkModel({
+    root: sys.root,
+    groupsDir: groups.state,
+    groups: groups.groups,
+    devices: devices.devices,
+    buses: devices.buses,
+    units,
+    host,
+    issues,
+  });
+}

@@ -1,0 +1,45 @@
+// Finds and reads the pci.ids database where lspci looks for it (on the host, not under --root:
+// names describe ids, whatever machine the tree came from). Gzipped copies are read too.
+import * as fs from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { AppError } from '../errors.js';
+import { PciIds } from '../model/pci-ids.js';
+
+export const PCI_IDS_PATHS = [
+  '/usr/share/misc/pci.ids',
+  '/usr/share/hwdata/pci.ids',
+  '/usr/share/pci.ids',
+  '/usr/share/misc/pci.ids.gz',
+  '/usr/share/hwdata/pci.ids.gz',
+  '/usr/share/pci.ids.gz',
+];
+
+/** At most this much of a database is read (the real one is about 1.4 MB). */
+const MAX_IDS_BYTES = 32 * 1024 * 1024;
+
+function load(file: string): PciIds {
+  let buf = fs.readFileSync(file);
+  if (buf.length > MAX_IDS_BYTES) buf = buf.subarray(0, MAX_IDS_BYTES);
+  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf, { maxOutputLength: MAX_IDS_BYTES });
+  return new PciIds(buf.toString('utf8'));
+}
+
+/** The database named by --pci-ids (an error if unreadable), else the first one found, else null. */
+export function readPciIds(explicit: string | undefined): PciIds | null {
+  if (explicit !== undefined) {
+    try {
+      return load(explicit);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new AppError(`cannot read --pci-ids ${explicit}: ${code}`, { hint: 'give a pci.ids file such as /usr/share/misc/pci.ids' });
+    }
+  }
+  for (const p of PCI_IDS_PATHS) {
+    try {
+      return load(p);
+    } catch {
+      // not there or not readable: try the next place, then go without names
+    }
+  }
+  return null;
+}

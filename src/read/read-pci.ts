@@ -1,0 +1,125 @@
+// Reads a PCI function's attributes. Sample (q35-intel, 0000:05:00.0):
+//   vendor 0x1af4, device 0x1050, class 0x038000, revision 0x01, numa_node -1,
+//   reset_method "flr pm bus", config 4096 bytes as root (64 for other users).
+// Attribute names come from the directory listing the caller already made, so a missing
+// attribute costs no syscall and stays "absent" rather than "unreadable".
+import * as path from 'node:path';
+import { parseHeader } from '../model/config-space.js';
+import { parsePciName } from '../model/pci-address.js';
+import type { ErrorMap, PciInfo } from '../model/types.js';
+import { type SysRoot } from './sysfs-root.js';
+
+export const CONFIG_MAX = 4096;
+
+export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries: readonly string[], errors: ErrorMap): PciInfo | null {
+  const addr = parsePciName(name);
+  if (!addr) {
+    errors['pci'] = 'EBADNAME';
+    return null;
+  }
+  const has = (n: string) => entries.includes(n);
+  const at = (n: string) => `${devPath}/${n}`;
+
+  const num = (attr: string, key: string, radix: 10 | 16): number | null => {
+    if (!has(attr)) return null;
+    const t = sys.readText(at(attr));
+    if (!t.ok) {
+      if (!t.absent) errors[key] = t.error;
+      return null;
+    }
+    const v = radix === 16 ? parseHexAttr(t.value) : parseDecAttr(t.value);
+    if (v === null) errors[key] = 'EBADFORMAT';
+    return v;
+  };
+
+  const info: PciInfo = {
+    address: name,
+    domain: addr.domain,
+    bus: addr.bus,
+    slot: addr.slot,
+    function: addr.function,
+    vendor: num('vendor', 'vendor', 16),
+    device: num('device', 'device', 16),
+    subsystemVendor: num('subsystem_vendor', 'subsystemVendor', 16),
+    subsystemDevice: num('subsystem_device', 'subsystemDevice', 16),
+    class: num('class', 'class', 16),
+    revision: num('revision', 'revision', 16),
+    headerType: null,
+    multifunction: null,
+    configBytes: null,
+    numaNode: num('numa_node', 'numaNode', 10),
+    resetMethods: null,
+    hasReset: has('reset'),
+    bootVga: null,
+    upstream: upstreamBridges(devPath),
+    siblings: [],
+    physfn: null,
+    virtfns: [],
+    sriovNumvfs: num('sriov_numvfs', 'sriovNumvfs', 10),
+    sriovTotalvfs: num('sriov_totalvfs', 'sriovTotalvfs', 10),
+    vfioDev: null,
+  };
+
+  if (has('config')) {
+    const c = sys.readBytes(at('config'), CONFIG_MAX);
+    if (c.ok) {
+      info.configBytes = c.value.length;
+      const h = parseHeader(c.value);
+      if (h) {
+        info.headerType = h.headerType;
+        info.multifunction = h.multifunctionBit ? true : null;
+        // The revision attribute appeared in 4.x kernels; older ones have only config space.
+        if (info.revision === null && !has('revision')) info.revision = h.revision;
+      }
+    } else if (!c.absent) errors['config'] = c.error;
+  }
+  if (has('reset_method')) {
+    const r = sys.readText(at('reset_method'));
+    if (r.ok) info.resetMethods = r.value.split(/\s+/).filter((s) => s !== '');
+    else if (!r.absent) errors['resetMethods'] = r.error;
+  }
+  if (has('boot_vga')) {
+    const b = sys.readText(at('boot_vga'));
+    if (b.ok) info.bootVga = b.value === '1';
+    else if (!b.absent) errors['bootVga'] = b.error;
+  }
+  if (has('physfn')) {
+    const p = sys.resolveLink(at('physfn'));
+    if (p.ok) info.physfn = path.posix.basename(p.value);
+    else if (!p.absent) errors['physfn'] = p.error;
+  }
+  const vfs = entries
+    .filter((e) => /^virtfn[0-9]+$/.test(e))
+    .sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)));
+  for (const vf of vfs) {
+    const v = sys.resolveLink(at(vf));
+    if (v.ok) info.virtfns.push(path.posix.basename(v.value));
+    else if (!v.absent) errors['virtfns'] = v.error;
+  }
+  if (has('vfio-dev')) {
+    const v = sys.list(at('vfio-dev'));
+    if (v.ok) info.vfioDev = v.value.find((n) => /^vfio[0-9]+$/.test(n)) ?? null;
+    else if (!v.absent) errors['vfioDev'] = v.error;
+  }
+  return info;
+}
+
+/** "0x8086" -> 0x8086; null for anything that is not one hex number. */
+export function parseHexAttr(s: string): number | null {
+  return /^0x[0-9a-fA-F]{1,8}$/.test(s) ? parseInt(s.slice(2), 16) : null;
+}
+
+export function parseDecAttr(s: string): number | null {
+  return /^-?[0-9]{1,9}$/.test(s) ? Number(s) : null;
+}
+
+/**
+ * Upstream bridges from the device's own sysfs path, nearest first:
+ * sys/devices/pci0000:00/0000:00:02.5/0000:06:00.0/0000:07:00.0/0000:08:00.0
+ *   -> 0000:07:00.0, 0000:06:00.0, 0000:00:02.5
+ */
+export function upstreamBridges(devPath: string): string[] {
+  const parts = devPath.split('/');
+  const chain = parts.slice(0, -1).filter((p) => parsePciName(p) !== null);
+  return chain.reverse();
+}

@@ -1,0 +1,52 @@
+// Reads the IOMMU units in sys/class/iommu: name, kind and the devices each unit lists.
+import type { ErrorMap, IommuKind, IommuUnit, Issue } from '../model/types.js';
+import { readError } from './read-groups.js';
+import { type SysRoot } from './sysfs-root.js';
+
+export const UNITS_DIR = 'sys/class/iommu';
+
+export function readUnits(sys: SysRoot, issues: Issue[]): IommuUnit[] {
+  const listing = sys.list(UNITS_DIR);
+  if (!listing.ok) {
+    if (!listing.absent) issues.push(readError(UNITS_DIR, listing.error));
+    return [];
+  }
+  const units: IommuUnit[] = [];
+  for (const name of listing.value) {
+    const errors: ErrorMap = {};
+    const linkRel = `${UNITS_DIR}/${name}`;
+    const target = sys.resolveLink(linkRel);
+    // Normally a link to the unit's device directory; a plain directory in a hand-made tree.
+    const path = target.ok ? target.value : linkRel;
+    if (!target.ok && !target.absent && target.error !== 'ENOTLINK') errors['path'] = target.error;
+    const entries = sys.list(path);
+    const inner = entries.ok ? entries.value : [];
+    if (!entries.ok && !entries.absent) errors['unit'] = entries.error;
+    const devices: string[] = [];
+    const devList = sys.list(`${path}/devices`);
+    if (devList.ok) {
+      for (const d of devList.value) {
+        const t = sys.resolveLink(`${path}/devices/${d}`);
+        if (t.ok) devices.push(t.value);
+        else if (!t.absent) errors['devices'] = t.error;
+      }
+    } else if (!devList.absent) errors['devices'] = devList.error;
+    units.push({ name, kind: unitKind(name, path, inner), path, devices, errors });
+  }
+  return units;
+}
+
+/**
+ * Unit kind from the kernel's naming (drivers/iommu/*): Intel "dmar<N>" with an intel-iommu/
+ * directory, AMD "ivhd<N>" with amd-iommu/, SMMUv3 "smmu3.<phys>", SMMUv2 "smmu.<phys>",
+ * s390 "s390-iommu.<fid>", virtio-iommu named after its virtio device.
+ */
+export function unitKind(name: string, path: string, entries: readonly string[]): IommuKind {
+  if (entries.includes('intel-iommu') || /^dmar\d+$/.test(name)) return 'intel-vtd';
+  if (entries.includes('amd-iommu') || /^ivhd\d+$/.test(name)) return 'amd-vi';
+  if (name.startsWith('smmu3.')) return 'arm-smmu-v3';
+  if (name.startsWith('smmu.')) return 'arm-smmu';
+  if (name.startsWith('s390-iommu')) return 's390';
+  if (/^virtio\d+$/.test(name) || /\/virtio\d+(\/|$)/.test(path)) return 'virtio-iommu';
+  return 'unknown';
+}

@@ -1,0 +1,188 @@
+// Root-confined, read-only access to a sysfs tree: every path is joined onto one root.
+//
+// Each read returns a Got<T>: the value, "absent" (ENOENT/ENOTDIR/ENODEV: the entry is not
+// there, or vanished mid-walk), or "unreadable" with the errno code (EACCES, EIO, EINVAL, ELOOP,
+// a link that leaves the root, ...). Callers keep the two apart; nothing here throws for an
+// entry-level failure.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type Got<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly absent: true }
+  | { readonly ok: false; readonly absent: false; readonly error: string };
+
+export const ABSENT: Got<never> = Object.freeze({ ok: false, absent: true });
+
+export function got<T>(value: T): Got<T> {
+  return { ok: true, value };
+}
+
+export function unreadable(error: string): Got<never> {
+  return { ok: false, absent: false, error };
+}
+
+/** Errors that mean "the entry is not there (any more)". */
+const ABSENT_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENODEV', 'ENXIO']);
+
+export function fromError(err: unknown): Got<never> {
+  const code = (err as NodeJS.ErrnoException | null)?.code ?? 'EUNKNOWN';
+  return ABSENT_CODES.has(code) ? ABSENT : unreadable(code);
+}
+
+/** Largest attribute we read. Real sysfs attributes are at most one page; config space is 4 KiB. */
+export const MAX_ATTR_BYTES = 64 * 1024;
+
+// O_NONBLOCK keeps a FIFO planted in a snapshot from hanging the walk; O_NOFOLLOW stops a
+// final-component symlink from leading the read outside the root. Never any write flag.
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW;
+
+/**
+ * A sysfs tree under a root directory ("/" on a host, an extracted capture in tests).
+ * Paths given to its methods are relative to the root ("sys/kernel/iommu_groups").
+ */
+export class SysRoot {
+  readonly root: string;
+  private readonly realRoot: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.realRoot = safeRealpath(this.root) ?? this.root;
+  }
+
+  abs(rel: string): string {
+    return path.join(this.root, rel);
+  }
+
+  /** Names in a directory, sorted bytewise (the order a C-locale shell glob gives). */
+  list(rel: string): Got<string[]> {
+    try {
+      const names = fs.readdirSync(this.abs(rel));
+      return got(names.sort(compareBytes));
+    } catch (err) {
+      return fromError(err);
+    }
+  }
+
+  /** Raw bytes of a file, read to EOF (st_size is meaningless on sysfs) and bounded. */
+  readBytes(rel: string, max = MAX_ATTR_BYTES): Got<Buffer> {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.abs(rel), OPEN_FLAGS);
+    } catch (err) {
+      return fromError(err);
+    }
+    try {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        const want = Math.min(4096, max - total);
+        if (want <= 0) break;
+        const buf = Buffer.allocUnsafe(want);
+        const n = fs.readSync(fd, buf, 0, want, null);
+        if (n <= 0) break;
+        chunks.push(n === want ? buf : buf.subarray(0, n));
+        total += n;
+      }
+      return got(Buffer.concat(chunks, total));
+    } catch (err) {
+      // EISDIR and EAGAIN (an empty FIFO) land here too: not a readable attribute.
+      return fromError(err);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** A text attribute with its trailing newline (and surrounding blanks) removed. */
+  readText(rel: string, max = MAX_ATTR_BYTES): Got<string> {
+    const b = this.readBytes(rel, max);
+    return b.ok ? got(b.value.toString('latin1').trim()) : b;
+  }
+
+  /** Whether an entry exists, without opening it (lstat: a link counts as itself). */
+  exists(rel: string): Got<boolean> {
+    try {
+      fs.lstatSync(this.abs(rel));
+      return got(true);
+    } catch (err) {
+      const g = fromError(err);
+      return !g.ok && g.absent ? got(false) : g;
+    }
+  }
+
+  /** The text of a symlink: the kernel's own fact ("../../../../kernel/iommu_groups/13"). */
+  readLink(rel: string): Got<string> {
+    try {
+      return got(fs.readlinkSync(this.abs(rel)));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // EINVAL: the entry is there but is not a link.
+      return code === 'EINVAL' ? unreadable('ENOTLINK') : fromError(err);
+    }
+  }
+
+  /**
+   * Resolve a link lexically to a root-relative path ("sys/devices/pci0000:00/0000:00:02.0").
+   * An absolute link target is taken as relative to the root, as in a chroot. A target that
+   * climbs above the root is refused ("EOUTSIDE").
+   */
+  resolveLink(rel: string): Got<string> {
+    const text = this.readLink(rel);
+    if (!text.ok) return text;
+    return resolveLinkText(rel, text.value);
+  }
+
+  /**
+   * Check that a directory, with all links on its path followed, stays inside the root.
+   * A capture's links are relative and resolve inside it; a hostile or broken one may not.
+   */
+  confined(rel: string): Got<true> {
+    let real: string;
+    try {
+      real = fs.realpathSync.native(this.abs(rel));
+    } catch (err) {
+      return fromError(err);
+    }
+    if (real === this.realRoot || real.startsWith(this.realRoot === '/' ? '/' : this.realRoot + '/')) {
+      return got(true);
+    }
+    return unreadable('EOUTSIDE');
+  }
+}
+
+/** Resolve a link's text against the directory holding the link; both root-relative. */
+export function resolveLinkText(linkRel: string, text: string): Got<string> {
+  const base = text.startsWith('/') ? '/' : path.posix.join('/', path.posix.dirname(linkRel));
+  const joined = path.posix.resolve(base, text);
+  // path.posix.resolve clamps ".." at "/"; detect climbing by counting instead.
+  if (climbsAboveRoot(text.startsWith('/') ? text : path.posix.join(path.posix.dirname(linkRel), text))) {
+    return unreadable('EOUTSIDE');
+  }
+  return got(joined.slice(1));
+}
+
+function climbsAboveRoot(rel: string): boolean {
+  let depth = 0;
+  for (const part of rel.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      depth--;
+      if (depth < 0) return true;
+    } else {
+      depth++;
+    }
+  }
+  return false;
+}
+
+function safeRealpath(p: string): string | null {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return null;
+  }
+}
+
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

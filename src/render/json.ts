@@ -1,0 +1,81 @@
+// JSON output: the model as views of it, with a schemaVersion. Documented in README "JSON schema".
+import type { BusesView } from '../analyse/buses-view.js';
+import type { ListView, MemberView } from '../analyse/list-view.js';
+import type { IommuUnit } from '../model/types.js';
+import { safeJson } from './safe-text.js';
+
+export const SCHEMA_VERSION = 1;
+
+function member(m: MemberView) {
+  const d = m.device;
+  return {
+    bus: m.ref.bus,
+    name: m.ref.name,
+    path: m.ref.path,
+    seenIn: m.ref.seenIn,
+    isolation: m.isolation,
+    group: d?.group ?? null,
+    iommu: d?.iommu ?? null,
+    driver: d?.driver ?? null,
+    driverOverride: d?.driverOverride ?? null,
+    className: m.names.className,
+    vendorName: m.names.vendorName,
+    deviceName: m.names.deviceName,
+    pci: d?.pci ?? null,
+    errors: d?.errors ?? {},
+  };
+}
+
+function iommu(v: ListView['iommu'], units: readonly IommuUnit[]) {
+  return {
+    active: v.active,
+    groups: v.groups,
+    noiommuGroups: v.noiommuGroups,
+    units: units.map((u) => ({ name: u.name, kind: u.kind, path: u.path, devices: u.devices.length, errors: u.errors })),
+    evidence: v.evidence,
+  };
+}
+
+export function renderListJson(v: ListView, root: string, units: readonly IommuUnit[]): string {
+  return (
+    safeJson({
+      schemaVersion: SCHEMA_VERSION,
+      command: 'list',
+      root,
+      iommu: iommu(v.iommu, units),
+      groups: v.groups.map((g) => ({
+        id: g.group.id,
+        type: g.group.type,
+        name: g.group.name,
+        reservedRegions: g.group.reservedRegions,
+        verdict: g.verdict,
+        members: g.members.map(member),
+        errors: g.group.errors,
+      })),
+      ungrouped: v.ungrouped.map(member),
+      issues: v.issues,
+    }) + '\n'
+  );
+}
+
+export function renderBusesJson(v: BusesView, root: string, units: readonly IommuUnit[]): string {
+  return (
+    safeJson({
+      schemaVersion: SCHEMA_VERSION,
+      command: 'buses',
+      root,
+      iommu: iommu(v.iommu, units),
+      buses: v.buses,
+      devices:
+        v.devices?.map((b) => ({
+          bus: b.device.bus,
+          name: b.device.name,
+          path: b.device.path,
+          group: b.device.group,
+          isolation: b.isolation,
+          driver: b.device.driver,
+          errors: b.device.errors,
+        })) ?? null,
+    }) + '\n'
+  );
+}

@@ -1,0 +1,35 @@
+// Text from sysfs, pci.ids or a snapshot is data: it must never reach a terminal, a TSV field
+// or a printed command as control characters. Every renderer passes such text through here.
+
+// C0 controls, DEL, C1 controls (0x9b is a one-byte CSI), line/paragraph separators and the
+// bidirectional overrides that can make text display in another order than it is.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Escape unsafe characters visibly: ESC -> "\x1b", U+202E -> "\u202e". */
+export function visible(s: string): string {
+  return s.replace(UNSAFE, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** JSON.stringify leaves DEL, C1 and bidi characters raw; escape them too (still valid JSON). */
+export function safeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A TSV field: escaped, never empty (an absent value is "-"). */
+export function field(s: string | null | undefined, unreadable = false): string {
+  if (unreadable) return '?';
+  if (s === null || s === undefined || s === '') return '-';
+  return visible(s);
+}
+
+/**
+ * Quote a word for a POSIX shell so that nothing in it is interpreted: 'it'\''s'.
+ * Plain words made only of safe characters stay bare, for readability.
+ */
+export function shellQuote(s: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
