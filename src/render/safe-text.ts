@@ -13,9 +13,13 @@ export function visible(s: string): string {
   });
 }
 
-/** JSON.stringify leaves DEL, C1 and bidi characters raw; escape them too (still valid JSON). */
+// What JSON.stringify leaves raw inside strings (it escapes C0 itself; the layout's own
+// newlines must stay).
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** JSON with DEL, C1 and bidi characters escaped too (still valid, equal JSON). */
 export function safeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A TSV field: escaped, never empty (an absent value is "-"). */

@@ -1,0 +1,52 @@
+// Test helpers: real captures extracted once per machine (atomically, so parallel test files
+// share them), and a runner for the built binary.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = path.join(PROJECT, 'bin', 'iommu-groups.js');
+export const TEST_IDS = path.join(PROJECT, 'test', 'fixtures', 'pci.ids');
+export const FIXTURES = ['q35-intel', 'q35-intel-vfio', 'q35-noiommu'];
+
+/** Extract test/fixtures/sysfs/NAME.tar.gz (once) and return the root directory. */
+export function fixture(name) {
+  const tarball = path.join(PROJECT, 'test', 'fixtures', 'sysfs', `${name}.tar.gz`);
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(tarball)).digest('hex').slice(0, 12);
+  const dest = path.join(os.tmpdir(), `iommu-groups-fixture-${name}-${hash}`);
+  if (fs.existsSync(path.join(dest, '.complete'))) return dest;
+  const tmp = fs.mkdtempSync(dest + '.tmp-');
+  execFileSync('tar', ['xzf', tarball, '-C', tmp]);
+  fs.writeFileSync(path.join(tmp, '.complete'), '');
+  try {
+    fs.renameSync(tmp, dest);
+  } catch {
+    fs.rmSync(tmp, { recursive: true, force: true }); // another process won the race
+  }
+  return dest;
+}
+
+/** A writable copy of a fixture, for hand-made edge cases derived from a real tree. */
+export function fixtureCopy(name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `iommu-groups-edit-${name}-`));
+  execFileSync('cp', ['-a', fixture(name) + '/.', dir]);
+  return dir;
+}
+
+/** Run the built CLI; returns { stdout, stderr, code }. */
+export function runCli(args, { env = {}, input } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+    input,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+}
+
+export function hasCommand(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
