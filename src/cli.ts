@@ -138,6 +138,10 @@ ${EXIT_HELP}`)
       exitCode = await runBuses(opts, io);
     });
 
+  if (io.argv.length <= 2) {
+    io.err(program.helpInformation());
+    return EXIT.USAGE;
+  }
   try {
     await program.parseAsync(io.argv);
   } catch (err) {
@@ -153,10 +157,6 @@ ${EXIT_HELP}`)
       return err.exitCode;
     }
     throw err;
-  }
-  if (io.argv.length <= 2) {
-    io.out(program.helpInformation());
-    return EXIT.USAGE;
   }
   return exitCode;
 }

@@ -1,0 +1,100 @@
+// The built binary, spawned with NO_COLOR=1: exact stdout (golden files in test/expected/,
+// regenerate with UPDATE_GOLDEN=1 and review the diff), exact stderr and exit code.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { BIN, PROJECT, TEST_IDS, fixture, runCli } from './helpers.mjs';
+
+const EXPECTED = path.join(PROJECT, 'test', 'expected');
+const NOIOMMU_MSG =
+  'iommu-groups: no active IOMMU: no IOMMU units in /sys/class/iommu; no groups in /sys/kernel/iommu_groups; no IOMMU option on the kernel command line; no DMAR/IVRS/IORT/VIOT ACPI table\n';
+
+// [golden file, fixture, args, exit code, stderr]
+const CASES = [
+  ['list-intel.table', 'q35-intel', ['list', '--format', 'table'], 0, ''],
+  ['list-intel.plain', 'q35-intel', ['list', '--format', 'plain'], 0, ''],
+  ['list-intel.legacy', 'q35-intel', ['list', '--format', 'legacy'], 0, ''],
+  ['list-vfio.json', 'q35-intel-vfio', ['list', '--format', 'json'], 0, ''],
+  ['list-vfio.table', 'q35-intel-vfio', ['list', '--format', 'table'], 0, ''],
+  ['list-noiommu.table', 'q35-noiommu', ['list', '--format', 'table'], 3, ''],
+  ['list-noiommu.plain', 'q35-noiommu', ['list', '--format', 'plain'], 3, NOIOMMU_MSG],
+  ['list-noiommu.json', 'q35-noiommu', ['list', '--format', 'json'], 3, NOIOMMU_MSG],
+  ['list-default-off-tty.plain', 'q35-intel', ['list'], 0, ''],
+  ['list-device-short.plain', 'q35-intel', ['list', '--device', '01:00.0'], 0, ''],
+  ['list-device-full.plain', 'q35-intel', ['list', '--device', '0000:01:00.0'], 0, ''],
+  ['list-class-gpu.plain', 'q35-intel', ['list', '--class', 'gpu'], 0, ''],
+  ['list-class-gpu-related.plain', 'q35-intel', ['list', '--class', 'gpu', '--related'], 0, ''],
+  ['list-vendor.plain', 'q35-intel', ['list', '--vendor', '8086:10d3'], 0, ''],
+  ['list-vendor-only.plain', 'q35-intel', ['list', '--vendor', '1b36'], 0, ''],
+  ['list-driver.plain', 'q35-intel-vfio', ['list', '--driver', 'vfio-pci'], 0, ''],
+  ['list-group.table', 'q35-intel-vfio', ['list', '--group', '21', '--format', 'table'], 0, ''],
+  ['buses-intel.table', 'q35-intel', ['buses', '--format', 'table'], 0, ''],
+  ['buses-intel.plain', 'q35-intel', ['buses', '--format', 'plain'], 0, ''],
+  ['buses-intel-pci.plain', 'q35-intel', ['buses', '--bus', 'pci', '--format', 'plain'], 0, ''],
+  ['buses-intel.json', 'q35-intel', ['buses', '--format', 'json'], 0, ''],
+  ['buses-noiommu.plain', 'q35-noiommu', ['buses', '--format', 'plain'], 3, NOIOMMU_MSG],
+];
+
+for (const [golden, fx, args, code, stderr] of CASES) {
+  test(`${golden}: iommu-groups ${args.join(' ')} on ${fx}`, () => {
+    const root = fixture(fx);
+    const r = runCli([...args, '--root', root, '--pci-ids', TEST_IDS]);
+    const stdout = r.stdout.split(root).join('<ROOT>');
+    const file = path.join(EXPECTED, golden);
+    if (process.env.UPDATE_GOLDEN) fs.writeFileSync(file, stdout);
+    assert.equal(r.stderr, stderr);
+    assert.equal(r.code, code);
+    assert.equal(stdout, fs.readFileSync(file, 'utf8'));
+    if (golden.endsWith('.json')) assert.equal(JSON.parse(r.stdout).schemaVersion, 1);
+  });
+}
+
+test('no filter match exits 1 with a message', () => {
+  const r = runCli(['list', '--device', '0000:99:00.0', '--root', fixture('q35-intel'), '--format', 'plain']);
+  assert.deepEqual([r.stdout, r.stderr, r.code], ['', 'iommu-groups: no device matches the filters\n', 1]);
+});
+
+test('colour: never with NO_COLOR, only on request or a terminal', () => {
+  const root = fixture('q35-intel');
+  const plain = runCli(['list', '--group', '13', '--format', 'table', '--root', root]);
+  assert.ok(!plain.stdout.includes('\x1b['), 'NO_COLOR: no escapes');
+  const forced = runCli(['list', '--group', '13', '--format', 'table', '--root', root, '--color', 'always']);
+  assert.ok(forced.stdout.includes('\x1b[1m13\x1b[22m'), 'bold group id with --color always');
+  const json = runCli(['list', '--format', 'json', '--root', root, '--color', 'always']);
+  assert.ok(!json.stdout.includes('\x1b['), 'JSON is never coloured');
+  const off = runCli(['list', '--format', 'table', '--root', root], { env: { NO_COLOR: '', FORCE_COLOR: '1', TERM: 'dumb' } });
+  assert.ok(off.stdout.includes('\x1b['), 'FORCE_COLOR wins over TERM=dumb');
+});
+
+test('--version, --help and no arguments', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT, 'package.json'), 'utf8'));
+  assert.deepEqual(runCli(['--version']), { stdout: `${pkg.version}\n`, stderr: '', code: 0 });
+  const help = runCli(['list', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Examples:\n {2}iommu-groups list\n/);
+  assert.match(help.stdout, /Exit codes:\n {2}0 {3}success/);
+  const none = runCli([]);
+  assert.equal(none.code, 2);
+  assert.equal(none.stdout, '');
+  assert.match(none.stderr, /^Usage: iommu-groups \[options\] \[command\]/);
+});
+
+test('a closed stdout ends quietly', () => {
+  const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" list --root "${fixture('q35-intel')}" --format json | head -c 10 >/dev/null; echo "rc=\${PIPESTATUS:-done}"`], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.stderr, '');
+});
+
+test('the live host: a clear verdict, never a stack trace', () => {
+  const r = runCli(['list', '--format', 'plain']);
+  const hasGroups = fs.existsSync('/sys/kernel/iommu_groups') && fs.readdirSync('/sys/kernel/iommu_groups').length > 0;
+  assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  if (hasGroups) assert.equal(r.code, 0);
+  else {
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /^iommu-groups: no active IOMMU: .*no groups in \/sys\/kernel\/iommu_groups/);
+  }
+});
