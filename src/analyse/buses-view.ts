@@ -31,7 +31,7 @@ export function buildBusesView(model: Model, selected: string | null): BusesView
   const perBus = new Map<string, BusSummary>();
   const list: BusDevice[] = [];
   for (const d of model.devices) {
-    const iso = deviceIsolation(d, model, groups, byPath);
+    const iso = deviceIsolation(d, groups, byPath);
     let s = perBus.get(d.bus);
     if (!s) perBus.set(d.bus, (s = { bus: d.bus, devices: 0, isolated: 0, shared: 0, noGroup: 0, unknown: 0 }));
     s.devices++;

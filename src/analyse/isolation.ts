@@ -73,9 +73,14 @@ function verdictText(kind: GroupVerdictKind, endpoints: number, bridges: number,
   }
 }
 
+/** Whether the device's group link could not be read (its own, or its whole directory). */
+export function groupLinkUnreadable(d: Device): boolean {
+  return 'group' in d.errors || 'device' in d.errors;
+}
+
 /** A device's own isolation: alone in its group but for bridges, sharing it, or no group. */
-export function deviceIsolation(d: Device, model: Model, groups: Map<number, Group>, byPath: Map<string, Device>): DeviceIsolation {
-  if (d.group === null) return 'group' in d.errors ? 'unknown' : 'no-group';
+export function deviceIsolation(d: Device, groups: Map<number, Group>, byPath: Map<string, Device>): DeviceIsolation {
+  if (d.group === null) return groupLinkUnreadable(d) ? 'unknown' : 'no-group';
   const g = groups.get(d.group);
   if (!g) return 'unknown';
   if (g.name === 'vfio-noiommu') return 'no-group';

@@ -117,7 +117,7 @@ export function buildListView(model: Model, filter: ListFilter, ids: PciIds | nu
     return {
       ref,
       device,
-      isolation: device ? deviceIsolation(device, model, groupsById, byPath) : 'unknown',
+      isolation: device ? deviceIsolation(device, groupsById, byPath) : 'unknown',
       names: namesOf(device, ids),
     };
   };

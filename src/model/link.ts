@@ -60,7 +60,8 @@ export function linkModel(raw: RawModel): Model {
   for (const d of raw.devices) {
     const listing = listedIn.get(d.path) ?? [];
     if (d.group === null) {
-      if (listing.length > 0 && !('group' in d.errors)) {
+      // An unreadable link (or device directory) is not a missing one.
+      if (listing.length > 0 && !('group' in d.errors) && !('device' in d.errors)) {
         issues.push({
           code: 'GROUP_MEMBER_LINK_MISSING',
           subject: d.name,

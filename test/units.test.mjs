@@ -1,0 +1,119 @@
+// Pure parsers and decisions, on literals taken from real trees and real pci.ids lines.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parsePciName, parseUserAddress } from '../dist/model/pci-address.js';
+import { parseReservedRegions } from '../dist/model/reserved-regions.js';
+import { PciIds, lspciClassText, lspciDeviceText } from '../dist/model/pci-ids.js';
+import { shellQuote, visible, safeJson, field } from '../dist/render/safe-text.js';
+import { colourLevel } from '../dist/cli.js';
+import { iommuCmdlineOptions } from '../dist/analyse/isolation.js';
+import { unitKind } from '../dist/read/read-units.js';
+import { resolveLinkText } from '../dist/read/sysfs-root.js';
+import { upstreamBridges } from '../dist/read/read-pci.js';
+
+test('user addresses: short and full forms, and the bad ones', () => {
+  assert.deepEqual(parseUserAddress('01:00.0'), { ok: true, address: { domain: 0, bus: 1, slot: 0, function: 0 } });
+  assert.deepEqual(parseUserAddress('0001:0A:1f.7'), { ok: true, address: { domain: 1, bus: 10, slot: 31, function: 7 } });
+  for (const bad of ['01:00', 'zz:00.0', '0000:01:00.8', '0000:01:20.0', '', '1:2:3:4.0']) {
+    assert.equal(parseUserAddress(bad).ok, false, bad);
+  }
+  assert.deepEqual(parsePciName('0000:00:1f.3'), { domain: 0, bus: 0, slot: 31, function: 3 });
+  assert.equal(parsePciName('0000:00:02.0:pcie001'), null);
+  assert.equal(parsePciName('PNP0103:00'), null);
+});
+
+test('reserved_regions: inclusive ranges, types as written, bad lines reported', () => {
+  const r = parseReservedRegions('0x0000000000000000 0x0000000000ffffff direct-relaxable\n0x00000000fee00000 0x00000000feefffff msi\n');
+  assert.deepEqual(r, {
+    regions: [
+      { start: '0x0000000000000000', end: '0x0000000000ffffff', type: 'direct-relaxable' },
+      { start: '0x00000000fee00000', end: '0x00000000feefffff', type: 'msi' },
+    ],
+    badLines: [],
+  });
+  assert.deepEqual(parseReservedRegions(''), { regions: [], badLines: [] });
+  assert.deepEqual(parseReservedRegions('garbage\n0x1 0x2 msi').badLines, [1]);
+});
+
+const IDS = [
+  '#\tList of PCI ID\'s',
+  '1234  Technical Corp.',
+  '1b36  Red Hat, Inc.',
+  '\t000c  QEMU PCIe Root port',
+  '\t\t1b36 0000  subsystem line',
+  '8086  Intel Corporation ',
+  '\t10d3  82574L Gigabit Network Connection',
+  'C 02  Network controller',
+  '\t00  Ethernet controller',
+  'C 03  Display controller',
+  '\t00  VGA compatible controller',
+  '\t\t00  VGA controller',
+  '',
+].join('\n');
+
+test('pci.ids: lookups as pciutils parses them, lspci -nn formatting', () => {
+  const ids = new PciIds(IDS);
+  assert.equal(ids.vendorName(0x8086), 'Intel Corporation', 'one trailing blank stripped');
+  assert.equal(ids.deviceName(0x1b36, 0x000c), 'QEMU PCIe Root port');
+  assert.equal(ids.deviceName(0x1b36, 0x000e), null);
+  assert.equal(ids.vendorName(0x10de), null);
+  assert.equal(lspciDeviceText(ids, 0x1b36, 0x000e), 'Red Hat, Inc. Device [1b36:000e]');
+  assert.equal(lspciDeviceText(ids, 0x10de, 0x1234), 'Device [10de:1234]');
+  assert.equal(lspciDeviceText(null, 0x8086, 0x10d3), 'Device [8086:10d3]');
+  assert.equal(lspciClassText(ids, 0x020000), 'Ethernet controller [0200]');
+  assert.equal(lspciClassText(ids, 0x038000), 'Display controller [0380]', 'base class name when the subclass is unknown');
+  assert.equal(lspciClassText(ids, 0xff0000), 'Class [ff00]');
+});
+
+test('hostile strings are escaped visibly; JSON stays valid; shell words are quoted', () => {
+  assert.equal(visible('ok\x1b[31mred\x07\u009b2J\u202e'), 'ok\\x1b[31mred\\x07\\x9b2J\\u202e');
+  assert.equal(field('a\tb\nc'), 'a\\x09b\\x0ac');
+  assert.equal(field(null), '-');
+  assert.equal(field('x', true), '?');
+  const j = safeJson({ s: 'a\u009bb\u2028' });
+  assert.ok(!/[\u009b\u2028]/.test(j));
+  assert.deepEqual(JSON.parse(j), { s: 'a\u009bb\u2028' });
+  assert.equal(shellQuote('0000:01:00.0'), '0000:01:00.0');
+  assert.equal(shellQuote("x'; rm -rf / #"), `'x'\\''; rm -rf / #'`);
+  assert.equal(shellQuote('$(reboot)'), "'$(reboot)'");
+});
+
+test('colour level: --color, NO_COLOR, FORCE_COLOR, TERM=dumb, terminal', () => {
+  assert.equal(colourLevel('auto', {}, true), 1);
+  assert.equal(colourLevel('auto', {}, false), 0);
+  assert.equal(colourLevel('auto', { NO_COLOR: '1' }, true), 0);
+  assert.equal(colourLevel('auto', { NO_COLOR: '' }, true), 1, 'an empty NO_COLOR is unset');
+  assert.equal(colourLevel('auto', { TERM: 'dumb' }, true), 0);
+  assert.equal(colourLevel('auto', { FORCE_COLOR: '1' }, false), 1);
+  assert.equal(colourLevel('auto', { FORCE_COLOR: '0' }, true), 0);
+  assert.equal(colourLevel('always', { NO_COLOR: '1' }, false), 1);
+  assert.equal(colourLevel('never', { FORCE_COLOR: '1' }, true), 0);
+});
+
+test('kernel command line: IOMMU options only, none after "--"', () => {
+  assert.deepEqual(iommuCmdlineOptions('quiet intel_iommu=on iommu=pt pcie_acs_override=downstream,multifunction vfio-pci.ids=10de:1b80'), [
+    'intel_iommu=on',
+    'iommu=pt',
+    'pcie_acs_override=downstream,multifunction',
+    'vfio-pci.ids=10de:1b80',
+  ]);
+  assert.deepEqual(iommuCmdlineOptions('console=ttyS0 -- iommu=pt'), []);
+  assert.deepEqual(iommuCmdlineOptions('vfio_pci.ids=1:2 amd_iommu=off'), ['vfio_pci.ids=1:2', 'amd_iommu=off']);
+});
+
+test('IOMMU unit kinds from the kernel\'s naming', () => {
+  assert.equal(unitKind('dmar0', 'sys/devices/virtual/iommu/dmar0', ['intel-iommu']), 'intel-vtd');
+  assert.equal(unitKind('ivhd0', 'sys/devices/pci0000:00/0000:00:00.2/iommu/ivhd0', ['amd-iommu']), 'amd-vi');
+  assert.equal(unitKind('smmu3.0x0000000009050000', 'sys/devices/platform/9050000.smmuv3/iommu/smmu3.0x0000000009050000', []), 'arm-smmu-v3');
+  assert.equal(unitKind('smmu.0x0000000009050000', 'x', []), 'arm-smmu');
+  assert.equal(unitKind('virtio0', 'sys/devices/pci0000:00/0000:00:02.0/virtio0/iommu/virtio0', []), 'virtio-iommu');
+  assert.equal(unitKind('s390-iommu.00000001', 'x', []), 's390');
+  assert.equal(unitKind('mystery', 'sys/devices/platform/x', []), 'unknown');
+});
+
+test('links resolve inside the root, never above it', () => {
+  assert.deepEqual(resolveLinkText('sys/bus/pci/devices/0000:00:01.0', '../../../devices/pci0000:00/0000:00:01.0'), { ok: true, value: 'sys/devices/pci0000:00/0000:00:01.0' });
+  assert.deepEqual(resolveLinkText('sys/devices/x/iommu_group', '/sys/kernel/iommu_groups/3'), { ok: true, value: 'sys/kernel/iommu_groups/3' });
+  assert.deepEqual(resolveLinkText('sys/a', '../../../etc/passwd'), { ok: false, absent: false, error: 'EOUTSIDE' });
+  assert.deepEqual(upstreamBridges('sys/devices/pci0000:00/0000:00:02.5/0000:06:00.0/0000:07:00.0/0000:08:00.0'), ['0000:07:00.0', '0000:06:00.0', '0000:00:02.5']);
+});
