@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readModel } from '../dist/read/read-model.js';
 import { buildListView } from '../dist/analyse/list-view.js';
-import { BIN, fixtureCopy, hasCommand, runCli } from './helpers.mjs';
+import { PROJECT, fixtureCopy, hasCommand, runCli } from './helpers.mjs';
 
 const G = 'sys/kernel/iommu_groups';
 const NIC = 'sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0';
@@ -104,7 +105,8 @@ test('an unreadable device directory (EACCES) is reported, not guessed', { skip:
   const root = fixtureCopy('q35-intel');
   fs.chmodSync(root, 0o755);
   fs.chmodSync(path.join(root, NIC), 0o000);
-  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'list', '--root', root, '--format', 'json', '--group', '13'], {
+  const bin = worldReadableBuild();
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'list', '--root', root, '--format', 'json', '--group', '13'], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH },
   });
@@ -114,3 +116,13 @@ test('an unreadable device directory (EACCES) is reported, not guessed', { skip:
   assert.deepEqual([nic.name, nic.seenIn, nic.isolation, nic.driver, nic.errors], ['0000:01:00.0', 'group', 'unknown', null, { device: 'EACCES' }]);
   assert.deepEqual(doc.issues, [], 'an unreadable link is not reported as a missing one');
 });
+
+/** The checkout may sit in a 0700 directory: give the other user its own copy of the runtime. */
+function worldReadableBuild() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-groups-build-'));
+  const r = spawnSync('tar', ['-C', PROJECT, '--exclude=node_modules/typescript', '-cf', '-', 'bin', 'dist', 'package.json', 'node_modules'], { maxBuffer: 1 << 30 });
+  assert.equal(r.status, 0);
+  assert.equal(spawnSync('tar', ['-C', dir, '-xf', '-'], { input: r.stdout }).status, 0);
+  spawnSync('chmod', ['-R', 'a+rX', dir]);
+  return path.join(dir, 'bin', 'iommu-groups.js');
+}
