@@ -97,6 +97,9 @@ export function buildListView(model: Model, filter: ListFilter, ids: PciIds | nu
   if (filtered) {
     keep = new Set<string>();
     const matched = model.devices.filter((d) => matchesFilter(d, filter));
+    const groupsOf = new Map<string, Group[]>();
+    for (const g of model.groups) for (const m of g.members) (groupsOf.get(m.path) ?? groupsOf.set(m.path, []).get(m.path)!).push(g);
+    const pciByName = new Map(model.devices.filter((d) => d.pci !== null).map((d) => [d.name, d] as const));
     // Group members the buses do not list can still match --group.
     if (filter.group !== undefined && filter.device === undefined && filter.class === undefined && filter.vendor === undefined && filter.driver === undefined) {
       for (const m of groupsById.get(filter.group)?.members ?? []) keep.add(m.path);
@@ -104,9 +107,9 @@ export function buildListView(model: Model, filter: ListFilter, ids: PciIds | nu
     for (const d of matched) {
       keep.add(d.path);
       if (!filter.related) continue;
-      for (const g of model.groups) if (g.members.some((m) => m.path === d.path)) for (const m of g.members) keep.add(m.path);
+      for (const g of groupsOf.get(d.path) ?? []) for (const m of g.members) keep.add(m.path);
       for (const s of d.pci?.siblings ?? []) {
-        const sib = model.devices.find((o) => o.bus === 'pci' && o.name === s);
+        const sib = pciByName.get(s);
         if (sib) keep.add(sib.path);
       }
     }

@@ -42,7 +42,6 @@ export function linkModel(raw: RawModel): Model {
       members,
       errors: rg.errors,
     };
-    if (groupById.has(g.id)) continue; // "013" next to "13": the first wins, the issue below says so
     groups.push(g);
     groupById.set(g.id, g);
   }

@@ -33,7 +33,8 @@ export function readGroups(sys: SysRoot): RawGroups {
   }
   const groups: RawGroup[] = [];
   for (const dir of listing.value) {
-    if (!/^[0-9]+$/.test(dir) || dir.length > 9) {
+    // The kernel writes ids as plain decimals: "013" or "1e3" is not one of its directories.
+    if (!/^(0|[1-9][0-9]{0,8})$/.test(dir)) {
       issues.push({
         code: 'GROUP_DIR_NOT_NUMERIC',
         subject: `${GROUPS_DIR}/${dir}`,

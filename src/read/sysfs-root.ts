@@ -99,17 +99,6 @@ export class SysRoot {
     return b.ok ? got(b.value.toString('latin1').trim()) : b;
   }
 
-  /** Whether an entry exists, without opening it (lstat: a link counts as itself). */
-  exists(rel: string): Got<boolean> {
-    try {
-      fs.lstatSync(this.abs(rel));
-      return got(true);
-    } catch (err) {
-      const g = fromError(err);
-      return !g.ok && g.absent ? got(false) : g;
-    }
-  }
-
   /** The text of a symlink: the kernel's own fact ("../../../../kernel/iommu_groups/13"). */
   readLink(rel: string): Got<string> {
     try {
