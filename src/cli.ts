@@ -147,7 +147,6 @@ ${EXIT_HELP}`)
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
-      if (err.code === 'commander.executeSubCommandAsync') return EXIT.USAGE;
       io.err(`iommu-groups: see 'iommu-groups --help'\n`);
       return EXIT.USAGE;
     }
@@ -240,8 +239,13 @@ async function chalkFor(opts: CommonOptions, io: Io) {
   return new Chalk({ level: colourLevel(opts.color, io.env, io.stdoutIsTTY) });
 }
 
-function noIommuLine(evidence: string[]): string {
-  return `iommu-groups: no active IOMMU: ${evidence.join('; ')}\n`;
+/** What list and buses do after printing: warnings on stderr, and exit 3 without an IOMMU. */
+function finish(model: Model, iommu: { active: boolean; evidence: string[] }, format: Format, io: Io): number {
+  reportIssues(model, format, io);
+  if (iommu.active) return EXIT.OK;
+  // table output already opens with the sentence; the machine formats keep stdout clean
+  if (format !== 'table') io.err(`iommu-groups: no active IOMMU: ${iommu.evidence.join('; ')}\n`);
+  return EXIT.NO_IOMMU;
 }
 
 async function runList(opts: ListOptions, io: Io): Promise<number> {
@@ -261,12 +265,8 @@ async function runList(opts: ListOptions, io: Io): Promise<number> {
     const { renderListTable } = await import('./render/table.js');
     io.out(renderListTable(view, await chalkFor(opts, io)));
   }
-  reportIssues(model, format, io);
-
-  if (!view.iommu.active) {
-    if (format !== 'table') io.err(noIommuLine(view.iommu.evidence));
-    return EXIT.NO_IOMMU;
-  }
+  const code = finish(model, view.iommu, format, io);
+  if (code !== EXIT.OK) return code;
   if (view.filtered && view.groups.length === 0 && view.ungrouped.length === 0) {
     io.err('iommu-groups: no device matches the filters\n');
     return EXIT.NO_MATCH;
@@ -290,10 +290,5 @@ async function runBuses(opts: BusesOptions, io: Io): Promise<number> {
     const { renderBusesTable } = await import('./render/table.js');
     io.out(renderBusesTable(view, await chalkFor(opts, io)));
   }
-  reportIssues(model, format, io);
-  if (!view.iommu.active) {
-    if (format !== 'table') io.err(noIommuLine(view.iommu.evidence));
-    return EXIT.NO_IOMMU;
-  }
-  return EXIT.OK;
+  return finish(model, view.iommu, format, io);
 }

@@ -1,5 +1,6 @@
 // Isolation verdicts: per group (is it a unit that can be passed through alone?), per device,
 // and whether the host has an active IOMMU at all. Pure: model in, verdicts out.
+import { indexByPath } from '../model/link.js';
 import { isBridgeClass } from '../model/pci-class.js';
 import type { Device, Group, MemberRef, Model } from '../model/types.js';
 
@@ -36,9 +37,7 @@ export function isBridge(d: Device | undefined): boolean {
 
 /** Devices by sysfs path, for resolving group members. */
 export function deviceIndex(model: Model): Map<string, Device> {
-  const m = new Map<string, Device>();
-  for (const d of model.devices) if (!m.has(d.path)) m.set(d.path, d);
-  return m;
+  return indexByPath(model.devices);
 }
 
 export function groupVerdict(g: Group, byPath: Map<string, Device>): GroupVerdict {

@@ -80,7 +80,7 @@ export function namesOf(d: Device | null, ids: PciIds | null): Names {
   if (!pci || !ids) return { className: null, vendorName: null, deviceName: null };
   const cls = pci.class;
   return {
-    className: cls === null ? null : (ids.subclassName(cls >> 16, (cls >> 8) & 0xff) ?? ids.className(cls >> 16)),
+    className: cls === null ? null : ids.classLabel(cls >> 8),
     vendorName: pci.vendor === null ? null : ids.vendorName(pci.vendor),
     deviceName: pci.vendor === null || pci.device === null ? null : ids.deviceName(pci.vendor, pci.device),
   };

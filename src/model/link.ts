@@ -21,8 +21,7 @@ export function linkModel(raw: RawModel): Model {
   const issues = [...raw.issues];
   linkSiblings(raw.devices);
 
-  const byPath = new Map<string, Device>();
-  for (const d of raw.devices) if (!byPath.has(d.path)) byPath.set(d.path, d);
+  const byPath = indexByPath(raw.devices);
 
   const groups: Group[] = [];
   const groupById = new Map<number, Group>();
@@ -116,6 +115,13 @@ export function linkModel(raw: RawModel): Model {
     host: raw.host,
     issues,
   };
+}
+
+/** Devices by sysfs path (the first one listed wins if a broken tree repeats a path). */
+export function indexByPath(devices: readonly Device[]): Map<string, Device> {
+  const m = new Map<string, Device>();
+  for (const d of devices) if (!m.has(d.path)) m.set(d.path, d);
+  return m;
 }
 
 /** Fill `siblings` and `multifunction` of PCI functions from the other functions in each slot. */

@@ -40,6 +40,11 @@ export class PciIds {
     return this.classTable().get(base)?.subclasses.get(sub) ?? null;
   }
 
+  /** Name for a 16-bit class (base class, subclass): the subclass's, else the base class's. */
+  classLabel(cls: number): string | null {
+    return this.subclassName(cls >> 8, cls & 0xff) ?? this.className(cls >> 8);
+  }
+
   private vendor(id: number): VendorEntry | null {
     let v = this.vendors.get(id);
     if (v === undefined) {
@@ -158,7 +163,7 @@ function firstBlockAfterVendors(text: string): number {
 export function lspciClassText(ids: PciIds | null, classCode: number): string {
   const cls = classCode >> 8;
   const num = cls.toString(16).padStart(4, '0');
-  const name = ids?.subclassName(cls >> 8, cls & 0xff) ?? ids?.className(cls >> 8) ?? null;
+  const name = ids?.classLabel(cls) ?? null;
   return name === null ? `Class [${num}]` : `${name} [${num}]`;
 }
 

@@ -19,15 +19,10 @@ export function readDevices(sys: SysRoot, issues: Issue[]): RawDevices {
   const buses = new Set<string>();
   const devices: Device[] = [];
   for (const rel of entries) {
-    const parts = rel.split('/'); // sys/bus/<bus>/devices/<name>
-    const bus = parts[2]!;
-    const name = parts[4]!;
-    if (parts.length === 3) {
-      buses.add(bus);
-      continue;
-    }
-    buses.add(bus);
-    const d = readDevice(sys, bus, name, rel, issues);
+    const [, , bus, , name] = rel.split('/'); // sys/bus/<bus> or sys/bus/<bus>/devices/<name>
+    buses.add(bus!);
+    if (name === undefined) continue;
+    const d = readDevice(sys, bus!, name, rel, issues);
     if (d) devices.push(d);
   }
   devices.sort((a, b) => compareBytes(a.bus, b.bus) || compareBytes(a.name, b.name));
@@ -58,7 +53,7 @@ function walkBuses(sys: SysRoot, issues: Issue[]): string[] {
     suppressErrors: true,
     fs: { ...fs, readdirSync },
   });
-  return found.filter((p) => p.split('/').length === 3 || p.split('/')[3] === 'devices').sort(compareBytes);
+  return found.sort(compareBytes);
 }
 
 function readDevice(sys: SysRoot, bus: string, name: string, rel: string, issues: Issue[]): Device | null {

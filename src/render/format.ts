@@ -5,25 +5,27 @@ import { hex } from '../model/pci-address.js';
 export const FORMATS = ['table', 'json', 'plain', 'legacy'] as const;
 export type Format = (typeof FORMATS)[number];
 
+/** A numeric PCI attribute in hex: "?" when it could not be read, "-" when it is absent. */
+function hexOf(d: Device, v: number | null | undefined, key: string, width: number): string {
+  if (v === null || v === undefined) return key in d.errors ? '?' : '-';
+  return hex(v, width);
+}
+
 /** "8086:10d3", with "?" for an unreadable half and "-" for an absent one. */
 export function idPair(d: Device): string {
   const p = d.pci;
   if (!p) return '-';
-  const part = (v: number | null, key: string) => (v !== null ? hex(v, 4) : key in d.errors ? '?' : '-');
-  return `${part(p.vendor, 'vendor')}:${part(p.device, 'device')}`;
+  return `${hexOf(d, p.vendor, 'vendor', 4)}:${hexOf(d, p.device, 'device', 4)}`;
 }
 
 /** Class code as lspci shows it: base class and subclass, "0200". */
 export function classCode(d: Device): string {
   const c = d.pci?.class;
-  if (c === null || c === undefined) return d.errors['class'] ? '?' : '-';
-  return hex(c >> 8, 4);
+  return hexOf(d, c === null || c === undefined ? c : c >> 8, 'class', 4);
 }
 
 export function revision(d: Device): string {
-  const r = d.pci?.revision;
-  if (r === null || r === undefined) return d.errors['revision'] ? '?' : '-';
-  return hex(r, 2);
+  return hexOf(d, d.pci?.revision, 'revision', 2);
 }
 
 /** A link-valued fact: the name, "-" when absent, "unreadable (EACCES)" when it could not be read. */
