@@ -1,20 +1,12 @@
-// The command line: options, colour decision, output and exit codes. The only module that
+// The command line: options, help, and the mapping of errors to exit codes. The only module that
 // touches process.* (through the Io it is given, so tests can run it in-process too).
-import { Command, CommanderError, Option } from 'commander';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { buildBusesView } from './analyse/buses-view.js';
-import { buildListView, type ListFilter } from './analyse/list-view.js';
-import { AppError, EXIT, UsageError } from './errors.js';
-import { parseUserAddress } from './model/pci-address.js';
-import { CLASS_FILTERS, isClassFilterName } from './model/pci-class.js';
-import type { Model } from './model/types.js';
-import { readModel } from './read/read-model.js';
-import { readPciIds } from './read/read-pci-ids.js';
-import { FORMATS, type Format } from './render/format.js';
-import { renderBusesJson, renderListJson } from './render/json.js';
-import { renderListLegacy } from './render/legacy.js';
-import { renderBusesPlain, renderListPlain } from './render/plain.js';
+import { Command, CommanderError } from 'commander';
+import { type BusesOptions, runBuses } from './commands/buses.js';
+import { addCommon, EXIT_HELP, type CommonOptions } from './commands/common.js';
+import { type ListOptions, runList } from './commands/list.js';
+import { runCheck, runExplain, runHost, type CheckOptions } from './commands/preflight.js';
+import { AppError, EXIT } from './errors.js';
+import { CLASS_FILTERS } from './model/pci-class.js';
 import { visible } from './render/safe-text.js';
 
 export interface Io {
@@ -27,45 +19,20 @@ export interface Io {
   version: string;
 }
 
-interface CommonOptions {
-  root?: string;
-  format?: Format;
-  color: 'auto' | 'always' | 'never';
-  pciIds?: string;
-}
+const PREFLIGHT_FORMATS = ['table', 'json', 'plain'] as const;
 
-interface ListOptions extends CommonOptions {
-  group?: string;
-  device?: string;
-  class?: string;
-  vendor?: string;
-  driver?: string;
-  related?: boolean;
-}
-
-interface BusesOptions extends CommonOptions {
-  bus?: string;
+function PREFLIGHT_EXIT_HELP(cmd: string, one: string): string {
+  return `
+Exit codes:
+  0   ${cmd === 'explain' ? 'explained (or could say why not)' : 'nothing fails'}
+  1   ${one}
+  2   usage or environment error (bad option, address or id, unknown device, --root without sys/)
+${cmd === 'explain' ? '  3   no active IOMMU\n' : ''}  70  internal error (a bug: please report it with the stack trace)`;
 }
 
 const CLASS_HELP = Object.entries(CLASS_FILTERS)
   .map(([k, v]) => `  ${k.padEnd(12)}${v.text}`)
   .join('\n');
-
-const EXIT_HELP = `
-Exit codes:
-  0   success
-  1   a filter (--device, --group, --class, --vendor, --driver) matched nothing
-  2   usage or environment error (bad option or address, --root without sys/, ...)
-  3   no active IOMMU on this host (list and buses still print what they can)
-  70  internal error (a bug: please report it with the stack trace)`;
-
-function addCommon(cmd: Command): Command {
-  return cmd
-    .option('--root <dir>', 'read the sysfs tree under DIR (a snapshot or capture) instead of /')
-    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, plain otherwise)').choices(FORMATS))
-    .addOption(new Option('--color <when>', 'colour in table output').choices(['auto', 'always', 'never']).default('auto'))
-    .option('--pci-ids <file>', 'pci.ids database for names (default: where lspci looks)');
-}
 
 export async function run(io: Io): Promise<number> {
   let exitCode: number = EXIT.OK;
@@ -87,6 +54,9 @@ Examples:
   iommu-groups list --class gpu --related  GPUs and what goes to a VM with them
   iommu-groups list --format json | jq '.groups[] | select(.verdict.kind=="isolated") | .id'
   iommu-groups buses                       isolation status per bus
+  iommu-groups host                        is this machine ready for VFIO passthrough?
+  iommu-groups check 01:00.0               can this device go to a VM? what is in the way?
+  iommu-groups explain 08:00.0             why is its group the way it is?
   iommu-groups list --root ./capture       read a captured tree instead of /
 ${EXIT_HELP}`);
 
@@ -138,6 +108,65 @@ ${EXIT_HELP}`)
       exitCode = await runBuses(opts, io);
     });
 
+  addCommon(
+    program
+      .command('host')
+      .description('Is this machine ready for VFIO passthrough? IOMMU, firmware, command line, interrupt remapping, VFIO modules.'),
+    PREFLIGHT_FORMATS,
+  )
+    .addHelpText('after', `
+Each item is ok, info, warn, fail or unknown, with what was read to decide.
+
+Examples:
+  iommu-groups host
+  iommu-groups host --format json | jq '.findings[] | select(.status=="fail")'
+  iommu-groups host --root ./capture
+${PREFLIGHT_EXIT_HELP('host', 'an item fails (no active IOMMU is a failure)')}`)
+    .action(async (opts: CommonOptions) => {
+      exitCode = await runHost(opts, io);
+    });
+
+  addCommon(
+    program
+      .command('check')
+      .description('Can these devices go to a VM? Checks each target\'s group and prints the commands that would fix what is in the way (never runs them).')
+      .argument('[target...]', 'PCI address (0000:01:00.0 or 01:00.0) or vendor:device id (10de:1b80)')
+      .option('--group <n>', 'check group N as a whole')
+      .option('--strict', 'warnings fail too (exit 1)'),
+    PREFLIGHT_FORMATS,
+  )
+    .addHelpText('after', `
+Verdicts: PASS (warnings allowed), FAIL, UNKNOWN (something needed could not be read).
+Codes (stable, in JSON and plain output) are listed in README "Pre-flight codes".
+
+Examples:
+  iommu-groups check 01:00.0
+  iommu-groups check 10de:1b80 --strict
+  iommu-groups check --group 21 --format json
+  iommu-groups check 01:00.0 02:00.0 --format plain
+${PREFLIGHT_EXIT_HELP('check', 'a target fails or cannot be decided (with --strict: or has a warning)')}`)
+    .action(async (targets: string[], opts: CheckOptions) => {
+      exitCode = await runCheck(targets, opts, io);
+    });
+
+  addCommon(
+    program
+      .command('explain')
+      .description('Why is this device\'s group the way it is? Follows the kernel\'s grouping rules on config space (needs root for more than 64 bytes).')
+      .argument('[target...]', 'PCI address or vendor:device id')
+      .option('--group <n>', 'explain group N'),
+    PREFLIGHT_FORMATS,
+  )
+    .addHelpText('after', `
+Examples:
+  sudo iommu-groups explain 08:00.0
+  iommu-groups explain --group 21 --root ./capture
+  iommu-groups explain 05:00.0 --format json
+${PREFLIGHT_EXIT_HELP('explain', '(not used)')}`)
+    .action(async (targets: string[], opts: CheckOptions) => {
+      exitCode = await runExplain(targets, opts, io);
+    });
+
   if (io.argv.length <= 2) {
     io.err(program.helpInformation());
     return EXIT.USAGE;
@@ -160,135 +189,3 @@ ${EXIT_HELP}`)
   return exitCode;
 }
 
-/** Resolve and check --root; refuse to guess on a platform with no /sys. */
-function resolveRoot(opts: CommonOptions, io: Io): string {
-  if (opts.root === undefined) {
-    if (io.platform !== 'linux') {
-      throw new UsageError(`IOMMU groups are a Linux sysfs feature; this is ${io.platform}`, 'read a captured Linux tree with --root DIR');
-    }
-    return '/';
-  }
-  const root = path.resolve(opts.root);
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(root);
-  } catch (err) {
-    throw new UsageError(`--root ${opts.root}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as NodeJS.ErrnoException).code}`, 'give the directory that holds sys/ (a host root or an extracted capture)');
-  }
-  if (!st.isDirectory()) throw new UsageError(`--root ${opts.root}: not a directory`, 'give the directory that holds sys/');
-  try {
-    if (!fs.statSync(path.join(root, 'sys')).isDirectory()) throw new Error('not a directory');
-  } catch {
-    throw new UsageError(`--root ${opts.root} has no sys/ directory`, 'give the directory that holds sys/ (for a capture: where its tarball was extracted)');
-  }
-  return root;
-}
-
-function chooseFormat(opts: CommonOptions, io: Io): Format {
-  return opts.format ?? (io.stdoutIsTTY ? 'table' : 'plain');
-}
-
-/** Colour level, decided once: --color, then NO_COLOR, FORCE_COLOR, TERM=dumb, a terminal. */
-export function colourLevel(when: CommonOptions['color'], env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 {
-  if (when === 'never') return 0;
-  if (when === 'always') return 1;
-  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return 0;
-  const force = env['FORCE_COLOR'];
-  if (force !== undefined) return force === '0' || force === 'false' ? 0 : 1;
-  if (env['TERM'] === 'dumb') return 0;
-  return isTTY ? 1 : 0;
-}
-
-function parseFilter(opts: ListOptions): ListFilter {
-  const f: ListFilter = {};
-  if (opts.group !== undefined) {
-    if (!/^[0-9]{1,9}$/.test(opts.group)) throw new UsageError(`--group ${opts.group}: not a group number`, 'a decimal group id, e.g. --group 13');
-    f.group = Number(opts.group);
-  }
-  if (opts.device !== undefined) {
-    const r = parseUserAddress(opts.device);
-    if (!r.ok) throw new UsageError(`--device ${opts.device}: ${r.reason}`);
-    f.device = r.address;
-  }
-  if (opts.class !== undefined) {
-    if (!isClassFilterName(opts.class)) {
-      throw new UsageError(`--class ${opts.class}: unknown class`, `one of ${Object.keys(CLASS_FILTERS).join(', ')}`);
-    }
-    f.class = opts.class;
-  }
-  if (opts.vendor !== undefined) {
-    const m = /^([0-9a-fA-F]{1,4})(?::([0-9a-fA-F]{1,4}))?$/.exec(opts.vendor);
-    if (!m) throw new UsageError(`--vendor ${opts.vendor}: expected VVVV or VVVV:DDDD in hex`, 'e.g. --vendor 10de or --vendor 8086:10d3');
-    f.vendor = m[2] === undefined ? { vendor: parseInt(m[1]!, 16) } : { vendor: parseInt(m[1]!, 16), device: parseInt(m[2], 16) };
-  }
-  if (opts.driver !== undefined) {
-    if (opts.driver === '') throw new UsageError('--driver needs a driver name', 'e.g. --driver vfio-pci');
-    f.driver = opts.driver;
-  }
-  if (opts.related) f.related = true;
-  return f;
-}
-
-function reportIssues(model: Model, format: Format, io: Io): void {
-  if (format === 'json' || format === 'table' || model.issues.length === 0) return;
-  for (const i of model.issues) io.err(`iommu-groups: warning: ${i.code} ${visible(i.subject)}: ${visible(i.message)}\n`);
-}
-
-async function chalkFor(opts: CommonOptions, io: Io) {
-  const { Chalk } = await import('chalk');
-  return new Chalk({ level: colourLevel(opts.color, io.env, io.stdoutIsTTY) });
-}
-
-/** What list and buses do after printing: warnings on stderr, and exit 3 without an IOMMU. */
-function finish(model: Model, iommu: { active: boolean; evidence: string[] }, format: Format, io: Io): number {
-  reportIssues(model, format, io);
-  if (iommu.active) return EXIT.OK;
-  // table output already opens with the sentence; the machine formats keep stdout clean
-  if (format !== 'table') io.err(`iommu-groups: no active IOMMU: ${iommu.evidence.join('; ')}\n`);
-  return EXIT.NO_IOMMU;
-}
-
-async function runList(opts: ListOptions, io: Io): Promise<number> {
-  const filter = parseFilter(opts);
-  const format = chooseFormat(opts, io);
-  const root = resolveRoot(opts, io);
-  const ids = readPciIds(opts.pciIds);
-  const model = readModel(root);
-  const view = buildListView(model, filter, ids);
-
-  if (format === 'json') io.out(renderListJson(view, root, model.units));
-  else if (format === 'plain') io.out(renderListPlain(view));
-  else if (format === 'legacy') {
-    const showDomains = model.devices.some((d) => d.pci !== null && d.pci.domain !== 0);
-    io.out(renderListLegacy(view, ids, showDomains));
-  } else {
-    const { renderListTable } = await import('./render/table.js');
-    io.out(renderListTable(view, await chalkFor(opts, io)));
-  }
-  const code = finish(model, view.iommu, format, io);
-  if (code !== EXIT.OK) return code;
-  if (view.filtered && view.groups.length === 0 && view.ungrouped.length === 0) {
-    io.err('iommu-groups: no device matches the filters\n');
-    return EXIT.NO_MATCH;
-  }
-  return EXIT.OK;
-}
-
-async function runBuses(opts: BusesOptions, io: Io): Promise<number> {
-  const format = chooseFormat(opts, io);
-  if (format === 'legacy') throw new UsageError('--format legacy is for list only', 'use table, json or plain');
-  const root = resolveRoot(opts, io);
-  const model = readModel(root);
-  const selected = opts.bus ?? null;
-  const view = buildBusesView(model, selected);
-  if (selected !== null && !view.buses.some((b) => b.bus === selected)) {
-    throw new UsageError(`--bus ${selected}: no such bus with devices`, `buses with devices: ${view.buses.map((b) => b.bus).join(', ')}`);
-  }
-  if (format === 'json') io.out(renderBusesJson(view, root, model.units));
-  else if (format === 'plain') io.out(renderBusesPlain(view));
-  else {
-    const { renderBusesTable } = await import('./render/table.js');
-    io.out(renderBusesTable(view, await chalkFor(opts, io)));
-  }
-  return finish(model, view.iommu, format, io);
-}

@@ -6,6 +6,8 @@ export const EXIT = {
   OK: 0,
   /** A filter (--device, --group, ...) matched nothing. */
   NO_MATCH: 1,
+  /** host or check: something fails (or, for check, could not be decided). */
+  FAILED: 1,
   /** Bad usage or environment: unknown option, bad address, missing --root, unreadable --pci-ids. */
   USAGE: 2,
   /** No active IOMMU on the host (list, buses). */

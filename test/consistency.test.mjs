@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readModel } from '../dist/read/read-model.js';
 import { buildListView } from '../dist/analyse/list-view.js';
-import { PROJECT, fixtureCopy, hasCommand, runCli } from './helpers.mjs';
+import { PROJECT, fixtureCopy, hasCommand, runCli, tempDir } from './helpers.mjs';
 
 const G = 'sys/kernel/iommu_groups';
 const NIC = 'sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0';
@@ -119,7 +118,7 @@ test('an unreadable device directory (EACCES) is reported, not guessed', { skip:
 
 /** The checkout may sit in a 0700 directory: give the other user its own copy of the runtime. */
 function worldReadableBuild() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-groups-build-'));
+  const dir = tempDir('iommu-groups-build-');
   const r = spawnSync('tar', ['-C', PROJECT, '--exclude=node_modules/typescript', '-cf', '-', 'bin', 'dist', 'package.json', 'node_modules'], { maxBuffer: 1 << 30 });
   assert.equal(r.status, 0);
   assert.equal(spawnSync('tar', ['-C', dir, '-xf', '-'], { input: r.stdout }).status, 0);

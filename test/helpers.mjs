@@ -29,9 +29,28 @@ export function fixture(name) {
   return dest;
 }
 
+const scratch = [];
+process.on('exit', () => {
+  for (const d of scratch) {
+    try {
+      execFileSync('chmod', ['-R', 'u+rwx', d], { stdio: 'ignore' });
+    } catch {
+      /* best effort */
+    }
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+/** A scratch directory removed when the test process exits. */
+export function tempDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
 /** A writable copy of a fixture, for hand-made edge cases derived from a real tree. */
 export function fixtureCopy(name) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `iommu-groups-edit-${name}-`));
+  const dir = tempDir(`iommu-groups-edit-${name}-`);
   execFileSync('cp', ['-a', fixture(name) + '/.', dir]);
   return dir;
 }

@@ -19,3 +19,92 @@ export function parseHeader(config: Buffer): HeaderFacts | null {
   const ht = config[HEADER_TYPE_OFFSET]!;
   return { headerType: ht & 0x7f, multifunctionBit: (ht & 0x80) !== 0, revision: config[REVISION_OFFSET]! };
 }
+
+// Capabilities. Standard list: status bit 4 (0x06, 0x10) says there is one; its head is at 0x34
+// (normal and bridge headers; 0x14 for CardBus), each entry id (8) + next (8). Extended list from
+// 0x100: header 16-bit id, 4-bit version, 12-bit next (low 2 bits reserved).
+export const CAP_ID_PCIE = 0x10;
+export const EXT_CAP_ID_ACS = 0x000d;
+
+/** PCIe device/port types (PCI Express capability flags, bits 7:4). */
+export const PCIE_TYPE = {
+  ENDPOINT: 0x0,
+  LEGACY_ENDPOINT: 0x1,
+  ROOT_PORT: 0x4,
+  UPSTREAM_PORT: 0x5,
+  DOWNSTREAM_PORT: 0x6,
+  PCIE_TO_PCI_BRIDGE: 0x7,
+  PCI_TO_PCIE_BRIDGE: 0x8,
+  RC_INTEGRATED_ENDPOINT: 0x9,
+  RC_EVENT_COLLECTOR: 0xa,
+} as const;
+
+export const PCIE_TYPE_NAMES: Record<number, string> = {
+  0x0: 'PCIe endpoint',
+  0x1: 'legacy PCIe endpoint',
+  0x4: 'root port',
+  0x5: 'switch upstream port',
+  0x6: 'switch downstream port',
+  0x7: 'PCIe-to-PCI bridge',
+  0x8: 'PCI-to-PCIe bridge',
+  0x9: 'root complex integrated endpoint',
+  0xa: 'root complex event collector',
+};
+
+/** ACS capability/control bits. */
+export const ACS = { SV: 0x01, TB: 0x02, RR: 0x04, CR: 0x08, UF: 0x10, EC: 0x20, DT: 0x40 } as const;
+/** What the kernel requires for isolation (REQ_ACS_FLAGS in drivers/iommu/iommu.c). */
+export const REQ_ACS_FLAGS = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
+
+export interface ConfigCaps {
+  /** PCIe device/port type; null for a conventional PCI function (no PCI Express capability). */
+  portType: number | null;
+  /**
+   * Whether config space has an extended region (0x100..0xfff). The `config` attribute is as long
+   * as the kernel's own view (dev->cfg_size) for root, so a 256-byte PCIe function has no extended
+   * space for the kernel either, and no ACS capability as far as grouping is concerned.
+   */
+  extendedRead: boolean;
+  /** ACS capability and control registers; null when there is none. */
+  acs: { capability: number; control: number } | null;
+}
+
+/**
+ * Capabilities from a config read, or null when the read was too short to hold the standard
+ * capability list (fewer than 256 bytes: what non-root users get) or the device is gone.
+ */
+export function parseCaps(config: Buffer): ConfigCaps | null {
+  if (config.length < 256 || config.readUInt32LE(0) === 0xffffffff) return null;
+  const status = config.readUInt16LE(0x06);
+  const headerType = config[HEADER_TYPE_OFFSET]! & 0x7f;
+  let portType: number | null = null;
+  if (status & 0x10) {
+    let ptr = config[headerType === 2 ? 0x14 : 0x34]! & 0xfc;
+    const seen = new Set<number>();
+    while (ptr >= 0x40 && ptr < 0x100 && !seen.has(ptr)) {
+      seen.add(ptr);
+      if (config[ptr] === CAP_ID_PCIE) {
+        portType = (config.readUInt16LE(ptr + 2) >> 4) & 0xf;
+        break;
+      }
+      ptr = config[ptr + 1]! & 0xfc;
+    }
+  }
+  const extendedRead = config.length > 0x100;
+  let acs: ConfigCaps['acs'] = null;
+  if (extendedRead) {
+    let ptr = 0x100;
+    const seen = new Set<number>();
+    while (ptr >= 0x100 && ptr + 8 <= config.length && !seen.has(ptr)) {
+      seen.add(ptr);
+      const hdr = config.readUInt32LE(ptr);
+      if (hdr === 0 || hdr === 0xffffffff) break;
+      if ((hdr & 0xffff) === EXT_CAP_ID_ACS) {
+        acs = { capability: config.readUInt16LE(ptr + 4), control: config.readUInt16LE(ptr + 6) };
+        break;
+      }
+      ptr = (hdr >>> 20) & 0xffc;
+    }
+  }
+  return { portType, extendedRead, acs };
+}

@@ -124,11 +124,19 @@ export function indexByPath(devices: readonly Device[]): Map<string, Device> {
   return m;
 }
 
-/** Fill `siblings` and `multifunction` of PCI functions from the other functions in each slot. */
+/**
+ * Fill `siblings` and `multifunction` of PCI functions from the other functions in each slot.
+ * SR-IOV VFs are never multifunction (the kernel clears the flag) and are nobody's sibling: they
+ * share a slot number with their PF only by the way routing IDs are numbered.
+ */
 function linkSiblings(devices: Device[]): void {
   const slots = new Map<string, Device[]>();
   for (const d of devices) {
     if (!d.pci) continue;
+    if (d.pci.physfn !== null) {
+      d.pci.multifunction = false;
+      continue;
+    }
     const k = slotKey(d.pci);
     (slots.get(k) ?? slots.set(k, []).get(k)!).push(d);
   }

@@ -5,6 +5,9 @@
 // be read is null too AND has an entry in the owner's `errors` map (attribute -> errno code, e.g.
 // { "driver": "EACCES" }). Never a guessed value.
 
+import type { ConfigCaps } from './config-space.js';
+
+export type { ConfigCaps };
 export type ErrorMap = Record<string, string>;
 
 export interface ReservedRegion {
@@ -60,6 +63,8 @@ export interface PciInfo {
   multifunction: boolean | null;
   /** Bytes of config space this run could read (64 to non-root on Linux, 256/4096 to root). */
   configBytes: number | null;
+  /** PCIe port type and ACS decoded from config space; null when fewer than 256 bytes were readable. */
+  caps: ConfigCaps | null;
   numaNode: number | null;
   /** Methods from reset_method in priority order; null when the attribute is absent. */
   resetMethods: string[] | null;
@@ -108,6 +113,8 @@ export interface IommuUnit {
   name: string;
   kind: IommuKind;
   path: string;
+  /** Intel VT-d registers from intel-iommu/{cap,ecap} (hex as the kernel printed it, no 0x). */
+  intel: { cap: string | null; ecap: string | null } | null;
   /** Device paths the unit lists in its devices/ directory. */
   devices: string[];
   errors: ErrorMap;
@@ -132,11 +139,37 @@ export interface Issue {
   message: string;
 }
 
+export interface BlockDevice {
+  name: string;
+  /** Root-relative sysfs path the sys/block link resolves to. */
+  path: string;
+  /** major:minor of the disk and of each partition. */
+  devs: string[];
+  /** Block devices stacked on this one (holders/: dm, md, ...). */
+  holders: string[];
+}
+
 export interface HostFacts {
   /** Kernel command line from proc/cmdline under the root; null if absent or unreadable. */
   cmdline: string | null;
+  /** Kernel release from proc/version ("6.1.0-56-amd64"); null if absent or unreadable. */
+  kernelRelease: string | null;
   /** ACPI tables that name an IOMMU (DMAR Intel, IVRS AMD, IORT Arm) present in firmware. */
   acpiIommuTables: string[] | null;
+  /** Which of the VFIO/iommufd modules are in sys/module (loaded, or built in with parameters). */
+  modules: Record<string, boolean> | null;
+  /** VFIO-related module parameters as read ("Y", "N", "0", "1"); absent ones are left out. */
+  moduleParams: Record<string, string>;
+  /** Interrupt chip names from proc/interrupts that begin with "IR-"; null if not readable. */
+  remappedIrqChips: string[] | null;
+  /** dev/vfio entries and dev/iommu; null when the tree has no dev/ directory. */
+  devNodes: { vfio: string[] | null; iommu: boolean } | null;
+  /** major:minor of every mounted filesystem from proc/self/mountinfo; null if absent. */
+  mounted: string[] | null;
+  /** Disks from sys/block; null if absent. */
+  blockDevices: BlockDevice[] | null;
+  /** RLIMIT_MEMLOCK soft limit in bytes ("unlimited" as null) from proc/self/limits, live host only. */
+  memlock: { soft: number | null } | null;
   errors: ErrorMap;
 }
 

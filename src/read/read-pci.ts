@@ -4,7 +4,7 @@
 // Attribute names come from the directory listing the caller already made, so a missing
 // attribute costs no syscall and stays "absent" rather than "unreadable".
 import * as path from 'node:path';
-import { parseHeader } from '../model/config-space.js';
+import { parseCaps, parseHeader } from '../model/config-space.js';
 import { parsePciName } from '../model/pci-address.js';
 import type { ErrorMap, PciInfo } from '../model/types.js';
 import { type SysRoot } from './sysfs-root.js';
@@ -47,6 +47,7 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
     headerType: null,
     multifunction: null,
     configBytes: null,
+    caps: null,
     numaNode: num('numa_node', 'numaNode', 10),
     resetMethods: null,
     hasReset: has('reset'),
@@ -64,6 +65,7 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
     const c = sys.readBytes(at('config'), CONFIG_MAX);
     if (c.ok) {
       info.configBytes = c.value.length;
+      info.caps = parseCaps(c.value);
       const h = parseHeader(c.value);
       if (h) {
         info.headerType = h.headerType;

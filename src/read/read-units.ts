@@ -31,7 +31,17 @@ export function readUnits(sys: SysRoot, issues: Issue[]): IommuUnit[] {
         else if (!t.absent) errors['devices'] = t.error;
       }
     } else if (!devList.absent) errors['devices'] = devList.error;
-    units.push({ name, kind: unitKind(name, path, inner), path, devices, errors });
+    const kind = unitKind(name, path, inner);
+    let intel: IommuUnit['intel'] = null;
+    if (inner.includes('intel-iommu')) {
+      const reg = (r: string): string | null => {
+        const t = sys.readText(`${path}/intel-iommu/${r}`);
+        if (!t.ok && !t.absent) errors[r] = t.error;
+        return t.ok && /^[0-9a-fA-F]{1,16}$/.test(t.value) ? t.value.toLowerCase() : null;
+      };
+      intel = { cap: reg('cap'), ecap: reg('ecap') };
+    }
+    units.push({ name, kind, path, intel, devices, errors });
   }
   return units;
 }

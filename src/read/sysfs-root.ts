@@ -93,6 +93,24 @@ export class SysRoot {
     }
   }
 
+  /**
+   * What kind of entry is there, from lstat alone: the way to look at device nodes such as
+   * /dev/vfio/N, which are opened exclusively and must never be opened by this tool.
+   */
+  kind(rel: string): Got<'file' | 'dir' | 'link' | 'char' | 'block' | 'other'> {
+    try {
+      const st = fs.lstatSync(this.abs(rel));
+      if (st.isFile()) return got('file');
+      if (st.isDirectory()) return got('dir');
+      if (st.isSymbolicLink()) return got('link');
+      if (st.isCharacterDevice()) return got('char');
+      if (st.isBlockDevice()) return got('block');
+      return got('other');
+    } catch (err) {
+      return fromError(err);
+    }
+  }
+
   /** A text attribute with its trailing newline (and surrounding blanks) removed. */
   readText(rel: string, max = MAX_ATTR_BYTES): Got<string> {
     const b = this.readBytes(rel, max);

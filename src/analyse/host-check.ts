@@ -1,0 +1,189 @@
+// `host`: is this machine ready for VFIO passthrough at all? Each item is ok / info / warn / fail
+// / unknown with the evidence read. Pure: model in, findings out (see ../shared design notes,
+// section 2 "Command line" and sections 3-4).
+import { cmdlineParam, finding, truthy, type Finding } from './findings.js';
+import { iommuState, plural } from './isolation.js';
+import type { Model } from '../model/types.js';
+
+/** Intel VT-d ecap bit 3: interrupt remapping supported. */
+const ECAP_IR = 1n << 3n;
+
+const words = (v: string | null) => (v === null ? [] : v.split(','));
+
+export interface HostReport {
+  findings: Finding[];
+  /** Interrupt remapping state, reused by `check`. */
+  interruptRemapping: Finding;
+}
+
+export function hostReport(model: Model): HostReport {
+  const h = model.host;
+  const out: Finding[] = [];
+  const st = iommuState(model);
+  const cmd = h.cmdline;
+
+  if (h.kernelRelease !== null) out.push(finding('KERNEL', 'info', 'kernel', `Linux ${h.kernelRelease}`, ['proc/version']));
+
+  // Firmware
+  const tables = h.acpiIommuTables;
+  if (tables === null) {
+    out.push(finding('IOMMU_FIRMWARE', 'unknown', 'firmware', 'ACPI tables not readable here: cannot tell whether firmware describes an IOMMU', [errOr(h.errors['acpiIommuTables'], 'sys/firmware/acpi/tables absent')]));
+  } else if (tables.length > 0) {
+    out.push(finding('IOMMU_FIRMWARE', 'ok', 'firmware', `firmware describes an IOMMU: ${tables.map(tableText).join(', ')}`, [`sys/firmware/acpi/tables: ${tables.join(' ')}`]));
+  } else if (st.active) {
+    out.push(finding('IOMMU_FIRMWARE', 'info', 'firmware', 'no DMAR/IVRS/IORT/VIOT ACPI table; the IOMMU is described another way (device tree, or a platform such as POWER)', ['sys/firmware/acpi/tables']));
+  } else {
+    out.push(finding('IOMMU_FIRMWARE', 'fail', 'firmware', 'firmware describes no IOMMU (no DMAR, IVRS, IORT or VIOT ACPI table): enable it in the firmware setup (Intel "VT-d", AMD "IOMMU"/"AMD-Vi"), or this machine has none', ['sys/firmware/acpi/tables']));
+  }
+
+  // Kernel: groups and units
+  const unitText = model.units.length === 0 ? 'no unit in /sys/class/iommu' : model.units.map((u) => `${u.name} (${u.kind})`).join(', ');
+  if (st.active) {
+    out.push(finding('IOMMU_ACTIVE', 'ok', 'kernel', `IOMMU active: ${plural(st.groups, 'group')}, ${unitText}`, ['sys/kernel/iommu_groups', 'sys/class/iommu']));
+  } else {
+    out.push(finding('IOMMU_ACTIVE', 'fail', 'kernel', notActiveText(model), ['sys/kernel/iommu_groups', 'sys/class/iommu', 'proc/cmdline']));
+  }
+
+  // Command line
+  if (cmd === null) {
+    out.push(finding('CMDLINE', 'unknown', 'kernel command line', 'not readable here', [errOr(h.errors['cmdline'], 'proc/cmdline absent')]));
+  } else {
+    const acs = cmdlineParam(cmd, 'pcie_acs_override');
+    if (acs !== null) {
+      out.push(finding('ACS_OVERRIDE', 'warn', 'kernel command line', `pcie_acs_override=${acs}: the kernel treats devices without ACS as isolated, so group boundaries no longer prove isolation`, ['proc/cmdline']));
+    }
+    if (words(cmdlineParam(cmd, 'amd_iommu')).includes('on')) {
+      out.push(finding('AMD_IOMMU_ON', 'warn', 'kernel command line', 'amd_iommu=on is not a kernel option (the kernel logs it as unknown); AMD-Vi is on by default: remove it', ['proc/cmdline']));
+    }
+    const iommu = words(cmdlineParam(cmd, 'iommu'));
+    if (iommu.includes('pt') || truthy(cmdlineParam(cmd, 'iommu.passthrough'))) {
+      out.push(finding('IOMMU_PASSTHROUGH', 'info', 'kernel command line', 'host devices use identity (passthrough) domains: this does not prevent VFIO', ['proc/cmdline']));
+    }
+    const ids = cmdlineParam(cmd, 'vfio-pci.ids');
+    if (ids !== null) out.push(finding('VFIO_PCI_IDS', 'info', 'kernel command line', `vfio-pci.ids=${ids}: vfio-pci claims these vendor:device ids at boot`, ['proc/cmdline']));
+  }
+  const unsafeIrq = [
+    ['vfio_iommu_type1.allow_unsafe_interrupts', 'vfio_iommu_type1/allow_unsafe_interrupts'],
+    ['iommufd.allow_unsafe_interrupts', 'iommufd/allow_unsafe_interrupts'],
+  ].filter(([c, p]) => truthy(cmdlineParam(cmd, c!)) || truthy(h.moduleParams[p!]));
+  for (const [c] of unsafeIrq) {
+    out.push(finding('UNSAFE_INTERRUPTS', 'warn', 'vfio', `${c} is on: a VM can send interrupts as any device (MSI attacks); only for hosts without interrupt remapping that accept that risk`, ['proc/cmdline', 'sys/module/*/parameters']));
+  }
+
+  const ir = interruptRemapping(model, st.active);
+  out.push(ir);
+
+  // VFIO
+  if (h.modules === null) {
+    out.push(finding('VFIO_MODULES', 'unknown', 'vfio', 'sys/module not readable here', [errOr(h.errors['modules'], 'sys/module absent')]));
+  } else {
+    const present = Object.entries(h.modules).filter(([, v]) => v).map(([k]) => k);
+    if (h.modules['vfio_pci']) out.push(finding('VFIO_MODULES', 'ok', 'vfio', `loaded: ${present.join(', ')}`, ['sys/module']));
+    else out.push(finding('VFIO_MODULES', 'warn', 'vfio', `vfio-pci is not loaded${present.length ? ` (loaded: ${present.join(', ')})` : ''}: sudo modprobe vfio-pci`, ['sys/module']));
+  }
+  const noiommuParam = h.moduleParams['vfio/enable_unsafe_noiommu_mode'];
+  if (truthy(noiommuParam) || truthy(cmdlineParam(cmd, 'vfio.enable_unsafe_noiommu_mode')) || st.noiommuGroups > 0) {
+    out.push(finding('VFIO_NOIOMMU', 'fail', 'vfio', `VFIO no-IOMMU mode is enabled${st.noiommuGroups ? ` (${plural(st.noiommuGroups, 'no-IOMMU group')})` : ''}: devices handed to a VM have no DMA isolation and the kernel is tainted`, ['sys/module/vfio/parameters/enable_unsafe_noiommu_mode', 'proc/cmdline']));
+  }
+  if (h.devNodes === null) {
+    out.push(finding('DEV_NODES', 'unknown', '/dev', 'this tree has no dev/ directory: /dev/vfio not checked', []));
+  } else {
+    const v = h.devNodes.vfio;
+    if (v === null) out.push(finding('DEV_NODES', h.modules?.['vfio'] ? 'warn' : 'info', '/dev', '/dev/vfio does not exist (it appears when the vfio module is loaded)', ['dev/vfio']));
+    else out.push(finding('DEV_NODES', v.includes('vfio') ? 'ok' : 'warn', '/dev', `/dev/vfio: ${v.join(' ') || '(empty)'}${h.devNodes.iommu ? '; /dev/iommu (iommufd) present' : ''}`, ['dev/vfio (lstat/readdir only)']));
+  }
+
+  // Default domains
+  if (model.groups.length > 0) {
+    const counts = new Map<string, number>();
+    for (const g of model.groups) counts.set(g.type ?? 'not shown', (counts.get(g.type ?? 'not shown') ?? 0) + 1);
+    const text = [...counts].map(([t, n]) => `${t} (${plural(n, 'group')})`).join(', ');
+    out.push(finding('DEFAULT_DOMAIN', 'info', 'groups', `default domain type: ${text}; any of them can be given to VFIO`, ['sys/kernel/iommu_groups/*/type']));
+  }
+
+  // Memlock, live host only
+  if (model.root === '/') {
+    if (h.memlock === null) out.push(finding('MEMLOCK', 'unknown', 'limits', 'RLIMIT_MEMLOCK not readable from /proc/self/limits', ['proc/self/limits']));
+    else if (h.memlock.soft === null) out.push(finding('MEMLOCK', 'ok', 'limits', 'RLIMIT_MEMLOCK is unlimited', ['proc/self/limits']));
+    else {
+      out.push(finding('MEMLOCK', 'warn', 'limits', `RLIMIT_MEMLOCK of this shell is ${bytes(h.memlock.soft)}: a VM with passthrough pins all of its RAM; libvirt raises the limit for VMs it starts, for QEMU started by hand raise it (ulimit -l, or LimitMEMLOCK= in a systemd unit)`, ['proc/self/limits']));
+    }
+  }
+  return { findings: out, interruptRemapping: ir };
+}
+
+function interruptRemapping(model: Model, active: boolean): ReturnType<typeof finding> {
+  const h = model.host;
+  const subject = 'interrupt remapping';
+  const unsafeHint = 'VFIO refuses devices without it unless allow_unsafe_interrupts is set (unsafe)';
+  if (!active) return finding('INTERRUPT_REMAPPING', 'info', subject, 'not applicable: no active IOMMU', []);
+  if (words(cmdlineParam(h.cmdline, 'intremap')).includes('off') || words(cmdlineParam(h.cmdline, 'intel_iommu')).includes('off')) {
+    return finding('INTERRUPT_REMAPPING', 'warn', subject, `disabled on the kernel command line: ${unsafeHint}`, ['proc/cmdline']);
+  }
+  if (h.remappedIrqChips !== null) {
+    if (h.remappedIrqChips.length > 0) return finding('INTERRUPT_REMAPPING', 'ok', subject, `enabled: ${h.remappedIrqChips.join(', ')} in /proc/interrupts`, ['proc/interrupts']);
+    return finding('INTERRUPT_REMAPPING', 'warn', subject, `not enabled: no IR- interrupt chip in /proc/interrupts; ${unsafeHint}`, ['proc/interrupts']);
+  }
+  const intel = model.units.filter((u) => u.intel !== null);
+  const others = model.units.filter((u) => u.intel === null);
+  if (intel.length > 0 && others.length === 0) {
+    const known = intel.filter((u) => u.intel!.ecap !== null);
+    const without = known.filter((u) => (BigInt('0x' + u.intel!.ecap!) & ECAP_IR) === 0n);
+    if (without.length > 0) {
+      return finding('INTERRUPT_REMAPPING', 'warn', subject, `not supported by ${without.map((u) => u.name).join(', ')} (ecap IR bit clear): ${unsafeHint}`, without.map((u) => `${u.path}/intel-iommu/ecap = ${u.intel!.ecap}`));
+    }
+    if (known.length === intel.length) {
+      return finding(
+        'INTERRUPT_REMAPPING',
+        'ok',
+        subject,
+        `supported by every unit (ecap IR bit) and not disabled on the command line; /proc/interrupts is not in this tree to confirm it is in use`,
+        known.map((u) => `${u.path}/intel-iommu/ecap = ${u.intel!.ecap}`),
+      );
+    }
+  }
+  return finding('INTERRUPT_REMAPPING', 'unknown', subject, `cannot tell: /proc/interrupts is not readable here${others.length ? ' and the unit type does not show it in sysfs' : ''}`, ['proc/interrupts']);
+}
+
+function notActiveText(model: Model): string {
+  const h = model.host;
+  const cmd = h.cmdline;
+  const st = iommuState(model);
+  const base = st.noiommuGroups > 0 ? `no IOMMU active (only ${plural(st.noiommuGroups, 'VFIO no-IOMMU group')})` : 'no IOMMU active: no groups in /sys/kernel/iommu_groups';
+  const off = [
+    words(cmdlineParam(cmd, 'intel_iommu')).includes('off') ? 'intel_iommu=off' : null,
+    words(cmdlineParam(cmd, 'amd_iommu')).includes('off') ? 'amd_iommu=off' : null,
+    words(cmdlineParam(cmd, 'iommu')).includes('off') ? 'iommu=off' : null,
+  ].filter((x): x is string => x !== null);
+  if (off.length > 0) return `${base}; the kernel command line disables it with ${off.join(' ')}: remove it`;
+  const t = h.acpiIommuTables ?? [];
+  if (t.some((x) => x.startsWith('DMAR'))) {
+    return words(cmdlineParam(cmd, 'intel_iommu')).includes('on')
+      ? `${base}, although firmware has VT-d (DMAR) and intel_iommu=on is set: the kernel may lack CONFIG_INTEL_IOMMU or have rejected the DMAR table (see dmesg | grep -i dmar)`
+      : `${base}; firmware has VT-d (DMAR) but the kernel did not enable it: add intel_iommu=on to the kernel command line (many distributions leave it off by default)`;
+  }
+  if (t.some((x) => x.startsWith('IVRS'))) {
+    return `${base}; firmware has AMD-Vi (IVRS) but the kernel did not enable it: AMD-Vi is on by default (there is no amd_iommu=on), so look for a kernel without CONFIG_AMD_IOMMU or an IVRS error in dmesg`;
+  }
+  if (t.some((x) => x.startsWith('IORT') || x.startsWith('VIOT'))) {
+    return `${base}; firmware describes one (${t.join(', ')}) but no driver bound it: load the SMMU or virtio-iommu driver (arm_smmu_v3, virtio_iommu)`;
+  }
+  if (h.acpiIommuTables === null) return `${base}; firmware tables not readable here`;
+  return `${base}; firmware describes none: enable VT-d / AMD-Vi in the firmware setup if the machine has it`;
+}
+
+function tableText(t: string): string {
+  const kind: Record<string, string> = { DMAR: 'Intel VT-d', IVRS: 'AMD-Vi', IORT: 'Arm SMMU', VIOT: 'virtio-iommu' };
+  return `${t} (${kind[t.replace(/\d+$/, '')] ?? '?'})`;
+}
+
+function errOr(err: string | undefined, otherwise: string): string {
+  return err === undefined ? otherwise : `unreadable: ${err}`;
+}
+
+function bytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
+  if (n >= 1 << 20) return `${Math.round(n / (1 << 20))} MiB`;
+  return `${Math.round(n / 1024)} KiB`;
+}
+

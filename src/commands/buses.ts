@@ -1,0 +1,31 @@
+// `buses`: isolation status per bus.
+import { buildBusesView } from '../analyse/buses-view.js';
+import { UsageError } from '../errors.js';
+import { readModel } from '../read/read-model.js';
+import { renderBusesJson } from '../render/json.js';
+import { renderBusesPlain } from '../render/plain.js';
+import type { Io } from '../cli.js';
+import { chalkFor, chooseFormat, finish, resolveRoot, type CommonOptions } from './common.js';
+
+export interface BusesOptions extends CommonOptions {
+  bus?: string;
+}
+
+export async function runBuses(opts: BusesOptions, io: Io): Promise<number> {
+  const format = chooseFormat(opts, io);
+  if (format === 'legacy') throw new UsageError('--format legacy is for list only', 'use table, json or plain');
+  const root = resolveRoot(opts, io);
+  const model = readModel(root);
+  const selected = opts.bus ?? null;
+  const view = buildBusesView(model, selected);
+  if (selected !== null && !view.buses.some((b) => b.bus === selected)) {
+    throw new UsageError(`--bus ${selected}: no such bus with devices`, `buses with devices: ${view.buses.map((b) => b.bus).join(', ')}`);
+  }
+  if (format === 'json') io.out(renderBusesJson(view, root, model.units));
+  else if (format === 'plain') io.out(renderBusesPlain(view));
+  else {
+    const { renderBusesTable } = await import('../render/table.js');
+    io.out(renderBusesTable(view, await chalkFor(opts, io)));
+  }
+  return finish(model, view.iommu, format, io);
+}

@@ -1,0 +1,93 @@
+// What every command shares: --root, --format, --color, --pci-ids, the colour decision, and the
+// tail that prints warnings and decides the no-IOMMU exit code.
+import { Command, Option } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError, EXIT } from '../errors.js';
+import type { Model } from '../model/types.js';
+import { FORMATS, type Format } from '../render/format.js';
+import { visible } from '../render/safe-text.js';
+import type { Io } from '../cli.js';
+
+export interface CommonOptions {
+  root?: string;
+  format?: Format;
+  color: 'auto' | 'always' | 'never';
+  pciIds?: string;
+}
+
+export const EXIT_HELP = `
+Exit codes:
+  0   success
+  1   a filter (--device, --group, --class, --vendor, --driver) matched nothing
+  2   usage or environment error (bad option or address, --root without sys/, ...)
+  3   no active IOMMU on this host (list and buses still print what they can)
+  70  internal error (a bug: please report it with the stack trace)`;
+
+/** Options every command takes; `formats` narrows --format for commands that lack some. */
+export function addCommon(cmd: Command, formats: readonly Format[] = FORMATS): Command {
+  return cmd
+    .option('--root <dir>', 'read the sysfs tree under DIR (a snapshot or capture) instead of /')
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, plain otherwise)').choices(formats))
+    .addOption(new Option('--color <when>', 'colour in table output').choices(['auto', 'always', 'never']).default('auto'))
+    .option('--pci-ids <file>', 'pci.ids database for names (default: where lspci looks)');
+}
+
+/** Resolve and check --root; refuse to guess on a platform with no /sys. */
+export function resolveRoot(opts: CommonOptions, io: Io): string {
+  if (opts.root === undefined) {
+    if (io.platform !== 'linux') {
+      throw new UsageError(`IOMMU groups are a Linux sysfs feature; this is ${io.platform}`, 'read a captured Linux tree with --root DIR');
+    }
+    return '/';
+  }
+  const root = path.resolve(opts.root);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(root);
+  } catch (err) {
+    throw new UsageError(`--root ${opts.root}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as NodeJS.ErrnoException).code}`, 'give the directory that holds sys/ (a host root or an extracted capture)');
+  }
+  if (!st.isDirectory()) throw new UsageError(`--root ${opts.root}: not a directory`, 'give the directory that holds sys/');
+  try {
+    if (!fs.statSync(path.join(root, 'sys')).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw new UsageError(`--root ${opts.root} has no sys/ directory`, 'give the directory that holds sys/ (for a capture: where its tarball was extracted)');
+  }
+  return root;
+}
+
+export function chooseFormat(opts: CommonOptions, io: Io): Format {
+  return opts.format ?? (io.stdoutIsTTY ? 'table' : 'plain');
+}
+
+/** Colour level, decided once: --color, then NO_COLOR, FORCE_COLOR, TERM=dumb, a terminal. */
+export function colourLevel(when: CommonOptions['color'], env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 {
+  if (when === 'never') return 0;
+  if (when === 'always') return 1;
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return 0;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return force === '0' || force === 'false' ? 0 : 1;
+  if (env['TERM'] === 'dumb') return 0;
+  return isTTY ? 1 : 0;
+}
+
+export function reportIssues(model: Model, format: Format, io: Io): void {
+  if (format === 'json' || format === 'table' || model.issues.length === 0) return;
+  for (const i of model.issues) io.err(`iommu-groups: warning: ${i.code} ${visible(i.subject)}: ${visible(i.message)}\n`);
+}
+
+export async function chalkFor(opts: CommonOptions, io: Io) {
+  const { Chalk } = await import('chalk');
+  return new Chalk({ level: colourLevel(opts.color, io.env, io.stdoutIsTTY) });
+}
+
+/** What list and buses do after printing: warnings on stderr, and exit 3 without an IOMMU. */
+export function finish(model: Model, iommu: { active: boolean; evidence: string[] }, format: Format, io: Io): number {
+  reportIssues(model, format, io);
+  if (iommu.active) return EXIT.OK;
+  // table output already opens with the sentence; the machine formats keep stdout clean
+  if (format !== 'table') io.err(`iommu-groups: no active IOMMU: ${iommu.evidence.join('; ')}\n`);
+  return EXIT.NO_IOMMU;
+}
+

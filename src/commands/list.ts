@@ -1,0 +1,77 @@
+// `list`: every group with its members and a verdict, with filters.
+import { buildListView, type ListFilter } from '../analyse/list-view.js';
+import { EXIT, UsageError } from '../errors.js';
+import { parseUserAddress } from '../model/pci-address.js';
+import { CLASS_FILTERS, isClassFilterName } from '../model/pci-class.js';
+import { readModel } from '../read/read-model.js';
+import { readPciIds } from '../read/read-pci-ids.js';
+import { renderListJson } from '../render/json.js';
+import { renderListLegacy } from '../render/legacy.js';
+import { renderListPlain } from '../render/plain.js';
+import type { Io } from '../cli.js';
+import { chalkFor, chooseFormat, finish, resolveRoot, type CommonOptions } from './common.js';
+
+export interface ListOptions extends CommonOptions {
+  group?: string;
+  device?: string;
+  class?: string;
+  vendor?: string;
+  driver?: string;
+  related?: boolean;
+}
+
+function parseFilter(opts: ListOptions): ListFilter {
+  const f: ListFilter = {};
+  if (opts.group !== undefined) {
+    if (!/^[0-9]{1,9}$/.test(opts.group)) throw new UsageError(`--group ${opts.group}: not a group number`, 'a decimal group id, e.g. --group 13');
+    f.group = Number(opts.group);
+  }
+  if (opts.device !== undefined) {
+    const r = parseUserAddress(opts.device);
+    if (!r.ok) throw new UsageError(`--device ${opts.device}: ${r.reason}`);
+    f.device = r.address;
+  }
+  if (opts.class !== undefined) {
+    if (!isClassFilterName(opts.class)) {
+      throw new UsageError(`--class ${opts.class}: unknown class`, `one of ${Object.keys(CLASS_FILTERS).join(', ')}`);
+    }
+    f.class = opts.class;
+  }
+  if (opts.vendor !== undefined) {
+    const m = /^([0-9a-fA-F]{1,4})(?::([0-9a-fA-F]{1,4}))?$/.exec(opts.vendor);
+    if (!m) throw new UsageError(`--vendor ${opts.vendor}: expected VVVV or VVVV:DDDD in hex`, 'e.g. --vendor 10de or --vendor 8086:10d3');
+    f.vendor = m[2] === undefined ? { vendor: parseInt(m[1]!, 16) } : { vendor: parseInt(m[1]!, 16), device: parseInt(m[2], 16) };
+  }
+  if (opts.driver !== undefined) {
+    if (opts.driver === '') throw new UsageError('--driver needs a driver name', 'e.g. --driver vfio-pci');
+    f.driver = opts.driver;
+  }
+  if (opts.related) f.related = true;
+  return f;
+}
+
+export async function runList(opts: ListOptions, io: Io): Promise<number> {
+  const filter = parseFilter(opts);
+  const format = chooseFormat(opts, io);
+  const root = resolveRoot(opts, io);
+  const ids = readPciIds(opts.pciIds);
+  const model = readModel(root);
+  const view = buildListView(model, filter, ids);
+
+  if (format === 'json') io.out(renderListJson(view, root, model.units));
+  else if (format === 'plain') io.out(renderListPlain(view));
+  else if (format === 'legacy') {
+    const showDomains = model.devices.some((d) => d.pci !== null && d.pci.domain !== 0);
+    io.out(renderListLegacy(view, ids, showDomains));
+  } else {
+    const { renderListTable } = await import('../render/table.js');
+    io.out(renderListTable(view, await chalkFor(opts, io)));
+  }
+  const code = finish(model, view.iommu, format, io);
+  if (code !== EXIT.OK) return code;
+  if (view.filtered && view.groups.length === 0 && view.ungrouped.length === 0) {
+    io.err('iommu-groups: no device matches the filters\n');
+    return EXIT.NO_MATCH;
+  }
+  return EXIT.OK;
+}

@@ -1,0 +1,74 @@
+// The pre-flight commands: host (is the machine ready?), check (can these devices go to a VM?),
+// explain (why is this group the way it is?). They print, they never change anything.
+import { checkTargets } from '../analyse/check.js';
+import { explain } from '../analyse/explain.js';
+import { worst } from '../analyse/findings.js';
+import { hostReport } from '../analyse/host-check.js';
+import { iommuState } from '../analyse/isolation.js';
+import { remedy } from '../analyse/remedy.js';
+import { EXIT, UsageError } from '../errors.js';
+import { readModel } from '../read/read-model.js';
+import * as R from '../render/preflight.js';
+import type { Io } from '../cli.js';
+import { chalkFor, chooseFormat, reportIssues, resolveRoot, type CommonOptions } from './common.js';
+import { resolveTargets } from './targets.js';
+
+export interface CheckOptions extends CommonOptions {
+  group?: string;
+  strict?: boolean;
+}
+
+function noLegacy(opts: CommonOptions, io: Io) {
+  const format = chooseFormat(opts, io);
+  if (format === 'legacy') throw new UsageError('--format legacy is for list only', 'use table, json or plain');
+  return format;
+}
+
+export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
+  const format = noLegacy(opts, io);
+  const root = resolveRoot(opts, io);
+  const model = readModel(root);
+  const { findings } = hostReport(model);
+  const verdict = worst(findings.map((f) => f.status));
+  if (format === 'json') io.out(R.renderHostJson(findings, verdict, root));
+  else if (format === 'plain') io.out(R.renderFindingsPlain(findings));
+  else io.out(R.renderHostText(findings, verdict, await chalkFor(opts, io)));
+  reportIssues(model, format, io);
+  return findings.some((f) => f.status === 'fail') ? EXIT.FAILED : EXIT.OK;
+}
+
+export async function runCheck(targets: string[], opts: CheckOptions, io: Io): Promise<number> {
+  const format = noLegacy(opts, io);
+  const root = resolveRoot(opts, io);
+  const model = readModel(root);
+  const reports = checkTargets(model, resolveTargets(model, targets, opts.group));
+  const fix = remedy(model, reports.flatMap((r) => r.moves));
+  if (format === 'json') io.out(R.renderCheckJson(reports, fix, root));
+  else if (format === 'plain') io.out(R.renderCheckPlain(reports));
+  else io.out(R.renderCheckText(reports, fix, await chalkFor(opts, io)));
+  reportIssues(model, format, io);
+  const bad = reports.some((r) => r.verdict === 'fail' || r.verdict === 'unknown' || (opts.strict && r.verdict === 'warn'));
+  return bad ? EXIT.FAILED : EXIT.OK;
+}
+
+export async function runExplain(targets: string[], opts: CheckOptions, io: Io): Promise<number> {
+  const format = noLegacy(opts, io);
+  const root = resolveRoot(opts, io);
+  const model = readModel(root);
+  const resolved = resolveTargets(model, targets, opts.group);
+  const byPath = new Map(model.devices.map((d) => [d.path, d]));
+  const devices = resolved.flatMap((t) => {
+    if (t.device) return [t.device];
+    const g = model.groups.find((x) => x.id === t.group)!;
+    return g.members.map((m) => byPath.get(m.path)).filter((d) => d !== undefined && d.pci !== null).slice(0, 1);
+  });
+  const es = devices.map((d) => explain(model, d!));
+  if (format === 'json') io.out(R.renderExplainJson(es, root));
+  else if (format === 'plain') io.out(R.renderExplainPlain(es));
+  else {
+    const c = await chalkFor(opts, io);
+    io.out(es.map((e) => R.renderExplainText(e, c)).join('\n'));
+  }
+  reportIssues(model, format, io);
+  return iommuState(model).active ? EXIT.OK : EXIT.NO_IOMMU;
+}

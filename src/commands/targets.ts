@@ -1,0 +1,39 @@
+// TARGET arguments of check and explain: a PCI address (full or short), a vendor:device id, or
+// --group N. A target that names nothing in the tree is a usage error (exit 2).
+import type { Target } from '../analyse/check.js';
+import { UsageError } from '../errors.js';
+import { formatPciAddress, parseUserAddress } from '../model/pci-address.js';
+import type { Device, Model } from '../model/types.js';
+
+const ID = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
+
+export function resolveTargets(model: Model, specs: readonly string[], group: string | undefined): Target[] {
+  const pci = model.devices.filter((d) => d.pci !== null);
+  const out: Target[] = [];
+  if (group !== undefined) {
+    if (!/^[0-9]{1,9}$/.test(group)) throw new UsageError(`--group ${group}: not a group number`, 'a decimal group id, e.g. --group 13');
+    const id = Number(group);
+    if (!model.groups.some((g) => g.id === id)) {
+      throw new UsageError(`--group ${group}: no such group`, model.groups.length ? `groups are ${model.groups[0]!.id}-${model.groups[model.groups.length - 1]!.id}` : 'this tree has no IOMMU groups');
+    }
+    out.push({ spec: `group ${id}`, device: null, group: id });
+  }
+  for (const spec of specs) {
+    const id = ID.exec(spec);
+    if (id) {
+      const [v, d] = [parseInt(id[1]!, 16), parseInt(id[2]!, 16)];
+      const hits = pci.filter((x) => x.pci!.vendor === v && x.pci!.device === d);
+      if (hits.length === 0) throw new UsageError(`${spec}: no PCI device with this vendor:device id`, "'iommu-groups list' shows the ids");
+      for (const h of hits) out.push({ spec, device: h, group: h.group });
+      continue;
+    }
+    const a = parseUserAddress(spec);
+    if (!a.ok) throw new UsageError(`${spec}: not a PCI address or vendor:device id (${a.reason})`, 'e.g. 01:00.0, 0000:01:00.0 or 10de:1b80');
+    const name = formatPciAddress(a.address);
+    const dev: Device | undefined = pci.find((x) => x.name === name);
+    if (!dev) throw new UsageError(`${spec}: no PCI device ${name} in this tree`, "'iommu-groups list' shows the devices");
+    out.push({ spec, device: dev, group: dev.group });
+  }
+  if (out.length === 0) throw new UsageError('no target given', 'give a PCI address, a vendor:device id, or --group N');
+  return out;
+}
