@@ -108,6 +108,7 @@ function checkOne(ctx: Ctx, target: Target): TargetReport {
     }
     if ('driver' in dev.errors) {
       f.push(finding('DRIVER_UNREADABLE', 'unknown', dev.name, `its driver link is unreadable (${dev.errors['driver']})`, [`${dev.path}/driver`]));
+      if (!isBridge(dev)) endpoints.push(dev);
       continue;
     }
     const drv = dev.driver;

@@ -18,14 +18,14 @@ function paint(s: Status, c: ChalkInstance): (t: string) => string {
   return s === 'ok' ? c.green : s === 'fail' ? c.red : s === 'warn' || s === 'unknown' ? c.yellow : c.dim;
 }
 
-function findingLines(f: readonly Finding[], c: ChalkInstance, indent: string): string[] {
+function findingLines(f: readonly Finding[], c: ChalkInstance, indent: string, worstFirst = true): string[] {
   const w = Math.max(0, ...f.map((x) => x.code.length));
-  return sorted(f).map((x) => `${indent}${paint(x.status, c)(x.status.padEnd(7))} ${x.code.padEnd(w)}  ${visible(x.subject)}: ${visible(x.message)}`);
+  return (worstFirst ? sorted(f) : f).map((x) => `${indent}${paint(x.status, c)(x.status.padEnd(7))} ${x.code.padEnd(w)}  ${visible(x.subject)}: ${visible(x.message)}`);
 }
 
 // ---- host
 export function renderHostText(f: readonly Finding[], verdict: Status, c: ChalkInstance): string {
-  return [...findingLines(f, c, ''), '', `host: ${paint(verdict, c)(verdict === 'fail' ? 'NOT READY' : 'ready')}${verdict === 'fail' ? '' : ' for VFIO passthrough'}`, ''].join('\n');
+  return [...findingLines(f, c, '', false), '', `host: ${paint(verdict, c)(verdict === 'fail' ? 'NOT READY' : 'ready')}${verdict === 'fail' ? '' : ' for VFIO passthrough'}`, ''].join('\n');
 }
 
 export function renderHostJson(f: readonly Finding[], verdict: Status, root: string): string {

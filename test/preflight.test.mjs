@@ -1,0 +1,197 @@
+// Pre-flight commands (host, check, explain) on the real captures: exact output (golden files,
+// UPDATE_GOLDEN=1 to regenerate and review), an independent reading of the kernel's VFIO rule
+// for every device, the grouping prediction against every group the kernel made, and edge cases
+// derived from a real tree (non-root config reads, pcie_acs_override, an unreadable driver link).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readModel } from '../dist/read/read-model.js';
+import { predictGroups } from '../dist/analyse/grouping.js';
+import { explain } from '../dist/analyse/explain.js';
+import { FIXTURES, PROJECT, TEST_IDS, fixture, fixtureCopy, runCli } from './helpers.mjs';
+
+const EXPECTED = path.join(PROJECT, 'test', 'expected');
+const pciAddrs = (root) => fs.readdirSync(path.join(root, 'sys/bus/pci/devices')).sort();
+
+// [golden file, fixture, args (ALL = every PCI address of the fixture), exit code]
+const CASES = [
+  ['host-intel.table', 'q35-intel', ['host', '--format', 'table'], 0],
+  ['host-vfio.json', 'q35-intel-vfio', ['host', '--format', 'json'], 0],
+  ['host-noiommu.plain', 'q35-noiommu', ['host', '--format', 'plain'], 1],
+  ['check-all-intel.plain', 'q35-intel', ['check', 'ALL', '--format', 'plain'], 1],
+  ['check-all-vfio.plain', 'q35-intel-vfio', ['check', 'ALL', '--format', 'plain'], 1],
+  ['check-all-noiommu.plain', 'q35-noiommu', ['check', 'ALL', '--format', 'plain'], 1],
+  ['check-vfio-usable.table', 'q35-intel-vfio', ['check', '02:00.0', '--format', 'table'], 0],
+  ['check-vfio-group21.table', 'q35-intel-vfio', ['check', '0000:0b:01.0', '--format', 'table'], 1],
+  ['check-vfio-group21.json', 'q35-intel-vfio', ['check', '--group', '21', '--format', 'json'], 1],
+  ['check-intel-nic.table', 'q35-intel', ['check', '8086:10d3', '--format', 'table'], 0],
+  ['explain-intel-multi.table', 'q35-intel', ['explain', '08:00.0', '09:00.0', '05:00.1', '00:1f.3', '00:04.1', '0b:02.0', '--format', 'table'], 0],
+  ['explain-intel-switch.json', 'q35-intel', ['explain', '08:00.0', '--format', 'json'], 0],
+  ['explain-noiommu.plain', 'q35-noiommu', ['explain', '01:00.0', '--format', 'plain'], 3],
+];
+
+for (const [golden, fx, args, code] of CASES) {
+  test(`${golden}: iommu-groups ${args.join(' ')} on ${fx}`, () => {
+    const root = fixture(fx);
+    const argv = args.flatMap((a) => (a === 'ALL' ? pciAddrs(root) : [a]));
+    const r = runCli([...argv, '--root', root, '--pci-ids', TEST_IDS]);
+    const stdout = r.stdout.split(root).join('<ROOT>');
+    const file = path.join(EXPECTED, golden);
+    if (process.env.UPDATE_GOLDEN) fs.writeFileSync(file, stdout);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, code);
+    assert.equal(stdout, fs.readFileSync(file, 'utf8'));
+    if (golden.endsWith('.json')) assert.equal(JSON.parse(r.stdout).schemaVersion, 1);
+  });
+}
+
+/**
+ * The kernel's rule read straight from the tree, without the tool's model: vfio-pci refuses a
+ * bridge (header type != 0); since 5.19 every other member must be unbound or on vfio-pci,
+ * pci-stub or pcieport; no group means no isolation.
+ */
+function oracle(root, addr) {
+  const dev = fs.realpathSync(path.join(root, 'sys/bus/pci/devices', addr));
+  const headerType = (d) => fs.readFileSync(path.join(d, 'config'))[0x0e] & 0x7f;
+  const driver = (d) => (fs.existsSync(path.join(d, 'driver')) ? path.basename(fs.readlinkSync(path.join(d, 'driver'))) : null);
+  if (headerType(dev) !== 0) return 'fail';
+  if (!fs.existsSync(path.join(dev, 'iommu_group'))) return 'fail';
+  const gdir = fs.realpathSync(path.join(dev, 'iommu_group'));
+  for (const m of fs.readdirSync(path.join(gdir, 'devices'))) {
+    const md = fs.realpathSync(path.join(gdir, 'devices', m));
+    if (md === dev) continue;
+    const drv = driver(md);
+    if (drv !== null && !['vfio-pci', 'pci-stub', 'pcieport'].includes(drv)) return 'fail';
+  }
+  return 'pass';
+}
+
+for (const fx of FIXTURES) {
+  test(`check agrees with the kernel's VFIO rule on every device of ${fx}`, () => {
+    const root = fixture(fx);
+    const addrs = pciAddrs(root);
+    const r = runCli(['check', ...addrs, '--root', root, '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.targets.length, addrs.length);
+    for (const t of doc.targets) {
+      const got = t.verdict === 'fail' ? 'fail' : 'pass';
+      assert.equal(got, oracle(root, t.device), `${fx} ${t.device}: ${t.findings.map((f) => f.code).join(',')}`);
+    }
+    assert.equal(r.code, doc.targets.some((t) => t.verdict === 'fail') ? 1 : 0);
+  });
+}
+
+test('the one usable and the one unusable group in q35-intel-vfio', () => {
+  const root = fixture('q35-intel-vfio');
+  const doc = JSON.parse(runCli(['check', '02:00.0', '0b:01.0', '0b:02.0', '--root', root, '--format', 'json']).stdout);
+  const [nvme, e1000, serial] = doc.targets;
+  assert.deepEqual([nvme.group, nvme.verdict], [14, 'ok']);
+  assert.deepEqual([e1000.group, e1000.verdict], [21, 'fail']);
+  const blocker = e1000.findings.find((f) => f.code === 'GROUP_MEMBER_HOST_DRIVER');
+  assert.equal(blocker.subject, '0000:0b:02.0');
+  assert.match(blocker.message, /serial/);
+  // Targeting the serial port itself: it only needs rebinding; its partner is on vfio-pci already.
+  assert.equal(serial.verdict, 'warn');
+  assert.deepEqual(serial.moves, [{ address: '0000:0b:02.0', driver: 'serial', vendorDevice: '1b36:0002' }]);
+  assert.deepEqual(doc.commands.persistent, ['sudo driverctl set-override 0000:0b:02.0 vfio-pci']);
+});
+
+test('config space predicts exactly the groups the kernel made in q35-intel, with a story for each', () => {
+  const model = readModel(fixture('q35-intel'));
+  const pred = predictGroups(model);
+  assert.equal(pred.unknown.size, 0);
+  let multi = 0;
+  for (const g of model.groups) {
+    const members = g.members.map((m) => m.name).sort();
+    for (const m of members) assert.deepEqual(pred.groupOf(m), members, `group ${g.id} via ${m}`);
+    if (members.length > 1) {
+      multi++;
+      for (const m of members) {
+        const e = explain(model, model.devices.find((d) => d.name === m));
+        assert.equal(e.accounted, 'yes', `${m}: ${e.lines.join(' | ')}`);
+      }
+    }
+  }
+  assert.equal(multi, 6); // 11 (00:04.x), 12 (00:1f.x), 17 (05:00.x), 19 and 20 (switch ports), 21 (PCIe-to-PCI)
+});
+
+test('unprivileged config reads (64 bytes): explain says root is needed and guesses nothing', () => {
+  const root = fixtureCopy('q35-intel');
+  for (const a of pciAddrs(root)) {
+    const f = path.join(fs.realpathSync(path.join(root, 'sys/bus/pci/devices', a)), 'config');
+    fs.truncateSync(f, 64);
+  }
+  const r = runCli(['explain', '08:00.0', '--root', root, '--format', 'json']);
+  assert.equal(r.code, 0);
+  const [e] = JSON.parse(r.stdout).explanations;
+  assert.deepEqual([e.accounted, e.predicted], ['unknown', null]);
+  assert.match(e.lines[0], /only 64 bytes of 0000:0[0-9]:0[0-9]\.[0-9]'s config space are readable \(the rest needs root\)/);
+});
+
+test('pcie_acs_override splitting a group: explain names the override, check warns the group depends on it', () => {
+  const root = fixtureCopy('q35-intel');
+  // What an override kernel does to the switch: 08:00.0 gets a group of its own.
+  const G = path.join(root, 'sys/kernel/iommu_groups');
+  fs.mkdirSync(path.join(G, '22/devices'), { recursive: true });
+  fs.renameSync(path.join(G, '19/devices/0000:08:00.0'), path.join(G, '22/devices/0000:08:00.0'));
+  fs.writeFileSync(path.join(G, '22/type'), 'DMA\n');
+  fs.writeFileSync(path.join(G, '22/reserved_regions'), fs.readFileSync(path.join(G, '19/reserved_regions')));
+  const nic = fs.realpathSync(path.join(root, 'sys/bus/pci/devices/0000:08:00.0'));
+  fs.unlinkSync(path.join(nic, 'iommu_group'));
+  fs.symlinkSync('../../../../../../kernel/iommu_groups/22', path.join(nic, 'iommu_group'));
+  fs.writeFileSync(path.join(root, 'proc/cmdline'), 'console=ttyS0 intel_iommu=on pcie_acs_override=downstream,multifunction\n');
+
+  const e = JSON.parse(runCli(['explain', '08:00.0', '--root', root, '--format', 'json']).stdout).explanations[0];
+  assert.equal(e.accounted, 'no');
+  assert.deepEqual(e.members, ['0000:08:00.0']);
+  assert.deepEqual(e.predicted, ['0000:07:00.0', '0000:08:00.0']);
+  assert.match(e.lines.at(-1), /pcie_acs_override=downstream,multifunction is on the command line/);
+
+  const c = JSON.parse(runCli(['check', '08:00.0', '--root', root, '--format', 'json']).stdout).targets[0];
+  const w = c.findings.find((f) => f.code === 'ACS_OVERRIDE');
+  assert.equal(w.status, 'warn');
+  assert.match(w.message, /exists only because of it: config space puts 0000:07:00\.0 in it too/);
+  const h = JSON.parse(runCli(['host', '--root', root, '--format', 'json']).stdout);
+  assert.equal(h.findings.find((f) => f.code === 'ACS_OVERRIDE').status, 'warn');
+});
+
+test('a member whose driver link cannot be read makes the verdict unknown, not pass', () => {
+  const root = fixtureCopy('q35-intel-vfio');
+  const serial = fs.realpathSync(path.join(root, 'sys/bus/pci/devices/0000:0b:02.0'));
+  fs.unlinkSync(path.join(serial, 'driver'));
+  fs.writeFileSync(path.join(serial, 'driver'), ''); // not a link: the driver cannot be known
+  const r = runCli(['check', '0b:01.0', '--root', root, '--format', 'plain']);
+  assert.equal(r.stdout, '0b:01.0\t0000:0b:01.0\t21\tunknown\tDRIVER_UNREADABLE,NO_RESET\n');
+  assert.equal(r.code, 1);
+});
+
+test('host on this machine (no IOMMU): the IOMMU item fails with evidence, exit 1', { skip: process.platform !== 'linux' }, () => {
+  const r = runCli(['host', '--format', 'json']);
+  const doc = JSON.parse(r.stdout);
+  const active = doc.findings.find((f) => f.code === 'IOMMU_ACTIVE');
+  if (fs.readdirSync('/sys/kernel/iommu_groups', { withFileTypes: true }).length === 0) {
+    assert.equal(active.status, 'fail');
+    assert.equal(r.code, 1);
+    assert.equal(doc.ready, false);
+  } else {
+    assert.equal(active.status, 'ok');
+  }
+  assert.ok(doc.findings.some((f) => f.code === 'MEMLOCK'), 'the live host reports RLIMIT_MEMLOCK');
+});
+
+test('check: bad targets are usage errors (exit 2), one line and a hint', () => {
+  const root = fixture('q35-intel');
+  const cases = [
+    [['check', '01:00'], "iommu-groups: 01:00: not a PCI address or vendor:device id (expected [DOMAIN:]BUS:SLOT.FUNCTION in hex, e.g. 0000:01:00.0 or 01:00.0)\nhint: e.g. 01:00.0, 0000:01:00.0 or 10de:1b80\n"],
+    [['check', '0c:00.0'], "iommu-groups: 0c:00.0: no PCI device 0000:0c:00.0 in this tree\nhint: 'iommu-groups list' shows the devices\n"],
+    [['check', '10de:1b80'], "iommu-groups: 10de:1b80: no PCI device with this vendor:device id\nhint: 'iommu-groups list' shows the ids\n"],
+    [['check'], 'iommu-groups: no target given\nhint: give a PCI address, a vendor:device id, or --group N\n'],
+    [['check', '--group', '99'], 'iommu-groups: --group 99: no such group\nhint: groups are 0-21\n'],
+    [['explain', '--format', 'legacy', '01:00.0'], 'iommu-groups: option \'--format <format>\' argument \'legacy\' is invalid. Allowed choices are table, json, plain.\niommu-groups: see \'iommu-groups --help\'\n'],
+  ];
+  for (const [args, err] of cases) {
+    const r = runCli([...args, '--root', root]);
+    assert.deepEqual([r.stdout, r.stderr, r.code], ['', err, 2], args.join(' '));
+  }
+});
