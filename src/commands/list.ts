@@ -28,7 +28,7 @@ function parseFilter(opts: ListOptions): ListFilter {
   }
   if (opts.device !== undefined) {
     const r = parseUserAddress(opts.device);
-    if (!r.ok) throw new UsageError(`--device ${opts.device}: ${r.reason}`);
+    if (!r.ok) throw new UsageError(`--device ${opts.device}: ${r.reason}`, 'e.g. --device 01:00.0 or --device 0000:01:00.0');
     f.device = r.address;
   }
   if (opts.class !== undefined) {
