@@ -123,8 +123,8 @@ function checkOne(ctx: Ctx, target: Target): TargetReport {
       continue;
     }
     endpoints.push(dev);
-    const vd = vendorDevice(dev);
     if (isTarget) {
+      const vd = vendorDevice(dev);
       if (drv === null) {
         f.push(finding('TARGET_UNBOUND', 'info', dev.name, 'not bound to any driver: bind it to vfio-pci (commands below), or let libvirt do it (managed mode)', [`${dev.path}/driver absent`]));
         moves.push({ address: dev.name, driver: null, vendorDevice: vd });
@@ -138,14 +138,14 @@ function checkOne(ctx: Ctx, target: Target): TargetReport {
       continue;
     }
     if (drv === null || drv === 'pci-stub') {
-      f.push(finding('GROUP_MEMBER_GOES_ALONG', 'warn', dev.name, `${drv === null ? 'unbound' : 'on pci-stub'}: fine for VFIO, but it shares group ${g.id}, so it goes to the same VM; libvirt's managed mode does not move it, list it too`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
-      moves.push({ address: dev.name, driver: drv, vendorDevice: vd });
+      // Unbound and pci-stub leave the group usable: nothing has to move (so no commands).
+      f.push(finding('GROUP_MEMBER_GOES_ALONG', 'warn', dev.name, `${drv === null ? 'unbound' : 'on pci-stub'}: fine for VFIO, but it shares group ${g.id}: no host driver may claim it while the group is in use, and only this VM can use it`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
     } else if (isVfioDriver(drv)) {
       f.push(finding('GROUP_MEMBER_VFIO', 'info', dev.name, `bound to ${drv}: it shares group ${g.id} and goes to the same VM`, [`${dev.path}/driver -> ${drv}`]));
     } else {
       memberBlock = true;
       f.push(finding('GROUP_MEMBER_HOST_DRIVER', 'fail', dev.name, `bound to the host driver ${drv} and in the same group ${g.id}: the whole group must go to the same VM, so it must leave ${drv} too (commands below)`, [`${dev.path}/driver -> ${drv}`]));
-      moves.push({ address: dev.name, driver: drv, vendorDevice: vd });
+      moves.push({ address: dev.name, driver: drv, vendorDevice: vendorDevice(dev) });
     }
   }
   if (!memberBlock && members.length > 1 && !f.some((x) => x.status === 'unknown')) {
