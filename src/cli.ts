@@ -5,6 +5,7 @@ import { type BusesOptions, runBuses } from './commands/buses.js';
 import { addCommon, EXIT_HELP, type CommonOptions } from './commands/common.js';
 import { type ListOptions, runList } from './commands/list.js';
 import { runCheck, runExplain, runHost, type CheckOptions } from './commands/preflight.js';
+import { runTree, TREE_FORMATS, type TreeOptions } from './commands/tree.js';
 import { AppError, EXIT } from './errors.js';
 import { CLASS_FILTERS } from './model/pci-class.js';
 import { visible } from './render/safe-text.js';
@@ -57,6 +58,7 @@ Examples:
   iommu-groups host                        is this machine ready for VFIO passthrough?
   iommu-groups check 01:00.0               can this device go to a VM? what is in the way?
   iommu-groups explain 08:00.0             why is its group the way it is?
+  iommu-groups tree                        the PCI topology with group boundaries
   iommu-groups list --root ./capture       read a captured tree instead of /
 ${EXIT_HELP}`);
 
@@ -165,6 +167,34 @@ Examples:
 ${PREFLIGHT_EXIT_HELP('explain', '(not used)')}`)
     .action(async (targets: string[], opts: CheckOptions) => {
       exitCode = await runExplain(targets, opts, io);
+    });
+
+  addCommon(
+    program
+      .command('tree')
+      .description('The PCI hierarchy per host bridge, like lspci -t, with each device\'s group, where groups begin, and bridges that do not isolate.')
+      .option('--group <n>', 'only group N, under its real parents')
+      .option('--device <addr>', 'only this device: its parents, its subtree and its group'),
+    TREE_FORMATS,
+  )
+    .addHelpText('after', `
+Marks: g<N>* the first device of group N in the tree (with the group's members), g<N> the others,
+NO-GROUP a device without a group, "DOES NOT ISOLATE" a bridge or port that fails the kernel's
+ACS test (decoded from config space: "isolation unknown" without root).
+
+Formats:
+  table   coloured on a terminal
+  plain   the same text without colour (default when not a terminal)
+  dot     Graphviz, one cluster per group: iommu-groups tree --format dot | dot -Tsvg > pci.svg
+
+Examples:
+  iommu-groups tree
+  iommu-groups tree --group 19
+  iommu-groups tree --device 08:00.0
+  iommu-groups tree --format dot | dot -Tsvg > pci.svg
+${EXIT_HELP}`)
+    .action(async (opts: TreeOptions) => {
+      exitCode = await runTree(opts, io);
     });
 
   if (io.argv.length <= 2) {

@@ -36,6 +36,8 @@ test('hostile strings: never raw on the terminal, exact in JSON, TSV columns int
     ['check', '0b:01.0', '--format', 'plain'],
     ['explain', '0b:02.0', '--format', 'table'],
     ['host', '--format', 'table'],
+    ['tree', '--format', 'table', '--color', 'never'],
+    ['tree', '--format', 'dot'],
   ];
   for (const args of runs) {
     const r = runCli([...args, '--root', root, '--pci-ids', ids]);

@@ -162,7 +162,7 @@ export function judge(args, r) {
   if (/[\x00-\x08\x0b-\x1f\x7f\x9b]/.test(r.out.replace(/\t/g, '')) || /[\x00-\x08\x0b-\x1f\x7f\x9b]/.test(r.err.replace(/\t/g, ''))) {
     p.push('a raw control character reached the output');
   }
-  if (!json && /\n/.test(r.out) && args.includes('plain')) {
+  if (!json && /\n/.test(r.out) && args.includes('plain') && args[0] !== 'tree') { // tree's plain is text, not TSV
     for (const line of r.out.split('\n').filter((l) => l !== '')) if (line.split('\t').length < 2) p.push(`plain line without tabs: ${JSON.stringify(line)}`);
   }
   return p;
@@ -182,6 +182,7 @@ export function commandsFor(root, r) {
     ['check', addr, '--format', 'json', ...common],
     ['check', addr, '--format', 'table', ...common],
     ['explain', addr, '--format', 'plain', ...common],
+    ['tree', '--format', r() < 0.5 ? 'plain' : 'dot', ...common],
   ];
 }
 

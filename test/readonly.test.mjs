@@ -29,6 +29,8 @@ const COMMANDS = [
   ['check', '--group', '21', '--format', 'json'],
   ['explain', '08:00.0', '0b:02.0', '--format', 'table'],
   ['explain', '05:00.1', '--format', 'json'],
+  ['tree', '--format', 'plain'],
+  ['tree', '--format', 'dot', '--device', '08:00.0'],
   ['--help'],
   ['check', '--help'],
   ['--version'],

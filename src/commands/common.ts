@@ -25,7 +25,7 @@ Exit codes:
   70  internal error (a bug: please report it with the stack trace)`;
 
 /** Options every command takes; `formats` narrows --format for commands that lack some. */
-export function addCommon(cmd: Command, formats: readonly Format[] = FORMATS): Command {
+export function addCommon(cmd: Command, formats: readonly string[] = FORMATS): Command {
   return cmd
     .option('--root <dir>', 'read the sysfs tree under DIR (a snapshot or capture) instead of /')
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, plain otherwise)').choices(formats))

@@ -1,0 +1,47 @@
+// `tree`: the PCI topology with group boundaries, as text or Graphviz DOT.
+import { iommuState, noIommuEvidence } from '../analyse/isolation.js';
+import { buildTreeView } from '../analyse/tree-view.js';
+import { EXIT, UsageError } from '../errors.js';
+import { formatPciAddress, parseUserAddress } from '../model/pci-address.js';
+import { readModel } from '../read/read-model.js';
+import { readPciIds } from '../read/read-pci-ids.js';
+import { renderTreeDot, renderTreeText } from '../render/tree.js';
+import type { Io } from '../cli.js';
+import { chalkFor, finish, resolveRoot, type CommonOptions } from './common.js';
+
+export const TREE_FORMATS = ['table', 'plain', 'dot'] as const;
+
+export interface TreeOptions extends Omit<CommonOptions, 'format'> {
+  format?: (typeof TREE_FORMATS)[number];
+  group?: string;
+  device?: string;
+}
+
+export async function runTree(opts: TreeOptions, io: Io): Promise<number> {
+  const filter: { group?: number; device?: string } = {};
+  if (opts.group !== undefined) {
+    if (!/^[0-9]{1,9}$/.test(opts.group)) throw new UsageError(`--group ${opts.group}: not a group number`, 'a decimal group id, e.g. --group 13');
+    filter.group = Number(opts.group);
+  }
+  if (opts.device !== undefined) {
+    const r = parseUserAddress(opts.device);
+    if (!r.ok) throw new UsageError(`--device ${opts.device}: ${r.reason}`, 'e.g. --device 01:00.0 or --device 0000:01:00.0');
+    filter.device = formatPciAddress(r.address);
+  }
+  const format = opts.format ?? (io.stdoutIsTTY ? 'table' : 'plain');
+  const root = resolveRoot(opts as CommonOptions, io);
+  const ids = readPciIds(opts.pciIds);
+  const model = readModel(root);
+  const view = buildTreeView(model, filter);
+  if (format === 'dot') io.out(renderTreeDot(view, ids));
+  else {
+    const c = format === 'plain' ? await chalkFor({ ...opts, color: 'never' } as CommonOptions, io) : await chalkFor(opts as CommonOptions, io);
+    io.out(renderTreeText(view, ids, c));
+  }
+  const code = finish(model, { active: iommuState(model).active, evidence: noIommuEvidence(model) }, 'plain', io);
+  if (view.empty && (filter.group !== undefined || filter.device !== undefined)) {
+    io.err('iommu-groups: no device matches the filters\n');
+    return EXIT.NO_MATCH;
+  }
+  return code;
+}

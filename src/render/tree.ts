@@ -1,0 +1,73 @@
+// `tree` output: an ASCII tree like `lspci -t` (three characters per level, so scripts can read
+// the depth), and the same graph as Graphviz DOT with one cluster per group.
+import type { ChalkInstance } from 'chalk';
+import type { TreeNode, TreeView } from '../analyse/tree-view.js';
+import { namesOf } from '../analyse/list-view.js';
+import type { PciIds } from '../model/pci-ids.js';
+import { idPair } from './format.js';
+import { visible } from './safe-text.js';
+
+const PALETTE = ['cyan', 'magenta', 'blue', 'green', 'yellow'] as const;
+
+function label(n: TreeNode, ids: PciIds | null): string {
+  const names = namesOf(n.device, ids);
+  const what = [names.className, [names.vendorName, names.deviceName].filter((x) => x !== null).join(' ')].filter((x) => x).join(': ');
+  return `${what ? visible(what) + ' ' : ''}[${idPair(n.device)}]`;
+}
+
+export function renderTreeText(v: TreeView, ids: PciIds | null, c: ChalkInstance): string {
+  const out: string[] = [];
+  const line = (n: TreeNode, prefix: string, last: boolean) => {
+    const d = n.device;
+    const g = d.group;
+    const colour = g === null ? c.red : c[PALETTE[g % PALETTE.length]!];
+    const tag = g === null ? c.red.bold('NO-GROUP') : colour(`g${g}${n.groupStart ? '*' : ''}`);
+    const parts = [`${prefix}${last ? '\\- ' : '+- '}${d.name}`, tag, label(n, ids), `driver=${visible(d.driver ?? '-')}`];
+    if (n.isolation) {
+      const iso = n.isolation;
+      parts.push(iso.result === 'pass' ? `isolates (${iso.why})` : iso.result === 'fail' ? c.yellow(`DOES NOT ISOLATE (${iso.why})`) : `isolation unknown (${visible(iso.why)})`);
+    }
+    if (n.groupStart && n.groupMembers.length > 1) parts.push(colour(`<- group ${g} begins: ${n.groupMembers.join(' ')}`));
+    out.push(parts.join('  '));
+    n.children.forEach((ch, i) => line(ch, prefix + (last ? '   ' : '|  '), i === n.children.length - 1));
+  };
+  for (const hb of v.hostBridges) {
+    out.push(c.bold(`${hb.name} (host bridge, domain ${hb.domain.split(':')[0]})`));
+    hb.children.forEach((n, i) => line(n, '', i === hb.children.length - 1));
+  }
+  out.push('', 'g<N>* first device of group N in the tree; NO-GROUP: no IOMMU group (not isolated); "DOES NOT ISOLATE": a bridge or port that fails the kernel\'s ACS test');
+  return out.join('\n') + '\n';
+}
+
+/** A DOT string of one or more lines: controls made visible, backslash and quote escaped. */
+function q(...lines: string[]): string {
+  return `"${lines.map((l) => visible(l).replace(/\\/g, '\\\\').replace(/"/g, '\\"')).join('\\n')}"`;
+}
+
+export function renderTreeDot(v: TreeView, ids: PciIds | null): string {
+  const out = ['digraph pci {', '  rankdir=LR;', '  node [shape=box, fontname="monospace", fontsize=10];'];
+  const clusters = new Map<number, string[]>();
+  const loose: string[] = [];
+  const edges: string[] = [];
+  const visit = (n: TreeNode, parent: string) => {
+    const d = n.device;
+    const style = n.isolation?.result === 'fail' ? ', color=orange, penwidth=2' : d.group === null ? ', color=red, penwidth=2' : '';
+    const lines = [d.name, label(n, ids), `driver=${d.driver ?? '-'}`];
+    if (n.isolation?.result === 'fail') lines.push('DOES NOT ISOLATE');
+    if (d.group === null) lines.push('NO GROUP');
+    const node = `    ${q(d.name)} [label=${q(...lines)}${style}];`;
+    if (d.group === null) loose.push(node);
+    else (clusters.get(d.group) ?? clusters.set(d.group, []).get(d.group)!).push(node);
+    edges.push(`  ${q(parent)} -> ${q(d.name)};`);
+    n.children.forEach((ch) => visit(ch, d.name));
+  };
+  for (const hb of v.hostBridges) {
+    out.push(`  ${q(hb.name)} [shape=ellipse];`);
+    hb.children.forEach((n) => visit(n, hb.name));
+  }
+  for (const [g, nodes] of [...clusters].sort((a, b) => a[0] - b[0])) {
+    out.push(`  subgraph cluster_group_${g} {`, `    label=${q(`group ${g}`)};`, '    style=rounded;', ...nodes, '  }');
+  }
+  out.push(...loose.map((l) => l.slice(2)), ...edges, '}');
+  return out.join('\n') + '\n';
+}
