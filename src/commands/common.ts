@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, EXIT } from '../errors.js';
+import { parseUserAddress, type PciAddress } from '../model/pci-address.js';
 import type { Model } from '../model/types.js';
 import { FORMATS, type Format } from '../render/format.js';
 import { visible } from '../render/safe-text.js';
@@ -91,3 +92,16 @@ export function finish(model: Model, iommu: { active: boolean; evidence: string[
   return EXIT.NO_IOMMU;
 }
 
+
+/** --group N: a decimal group id. */
+export function parseGroupOption(value: string): number {
+  if (!/^[0-9]{1,9}$/.test(value)) throw new UsageError(`--group ${value}: not a group number`, 'a decimal group id, e.g. --group 13');
+  return Number(value);
+}
+
+/** --device ADDR: a PCI address, full or short. */
+export function parseDeviceOption(value: string): PciAddress {
+  const r = parseUserAddress(value);
+  if (!r.ok) throw new UsageError(`--device ${value}: ${r.reason}`, 'e.g. --device 01:00.0 or --device 0000:01:00.0');
+  return r.address;
+}

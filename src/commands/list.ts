@@ -1,7 +1,6 @@
 // `list`: every group with its members and a verdict, with filters.
 import { buildListView, type ListFilter } from '../analyse/list-view.js';
 import { EXIT, UsageError } from '../errors.js';
-import { parseUserAddress } from '../model/pci-address.js';
 import { CLASS_FILTERS, isClassFilterName } from '../model/pci-class.js';
 import { readModel } from '../read/read-model.js';
 import { readPciIds } from '../read/read-pci-ids.js';
@@ -9,7 +8,7 @@ import { renderListJson } from '../render/json.js';
 import { renderListLegacy } from '../render/legacy.js';
 import { renderListPlain } from '../render/plain.js';
 import type { Io } from '../cli.js';
-import { chalkFor, chooseFormat, finish, resolveRoot, type CommonOptions } from './common.js';
+import { chalkFor, chooseFormat, finish, parseDeviceOption, parseGroupOption, resolveRoot, type CommonOptions } from './common.js';
 
 export interface ListOptions extends CommonOptions {
   group?: string;
@@ -22,15 +21,8 @@ export interface ListOptions extends CommonOptions {
 
 function parseFilter(opts: ListOptions): ListFilter {
   const f: ListFilter = {};
-  if (opts.group !== undefined) {
-    if (!/^[0-9]{1,9}$/.test(opts.group)) throw new UsageError(`--group ${opts.group}: not a group number`, 'a decimal group id, e.g. --group 13');
-    f.group = Number(opts.group);
-  }
-  if (opts.device !== undefined) {
-    const r = parseUserAddress(opts.device);
-    if (!r.ok) throw new UsageError(`--device ${opts.device}: ${r.reason}`, 'e.g. --device 01:00.0 or --device 0000:01:00.0');
-    f.device = r.address;
-  }
+  if (opts.group !== undefined) f.group = parseGroupOption(opts.group);
+  if (opts.device !== undefined) f.device = parseDeviceOption(opts.device);
   if (opts.class !== undefined) {
     if (!isClassFilterName(opts.class)) {
       throw new UsageError(`--class ${opts.class}: unknown class`, `one of ${Object.keys(CLASS_FILTERS).join(', ')}`);

@@ -4,6 +4,7 @@ import type { Target } from '../analyse/check.js';
 import { UsageError } from '../errors.js';
 import { formatPciAddress, parseUserAddress } from '../model/pci-address.js';
 import type { Device, Model } from '../model/types.js';
+import { parseGroupOption } from './common.js';
 
 const ID = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
 
@@ -11,8 +12,7 @@ export function resolveTargets(model: Model, specs: readonly string[], group: st
   const pci = model.devices.filter((d) => d.pci !== null);
   const out: Target[] = [];
   if (group !== undefined) {
-    if (!/^[0-9]{1,9}$/.test(group)) throw new UsageError(`--group ${group}: not a group number`, 'a decimal group id, e.g. --group 13');
-    const id = Number(group);
+    const id = parseGroupOption(group);
     if (!model.groups.some((g) => g.id === id)) {
       throw new UsageError(`--group ${group}: no such group`, model.groups.length ? `groups are ${model.groups[0]!.id}-${model.groups[model.groups.length - 1]!.id}` : 'this tree has no IOMMU groups');
     }

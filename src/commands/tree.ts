@@ -1,13 +1,13 @@
 // `tree`: the PCI topology with group boundaries, as text or Graphviz DOT.
 import { iommuState, noIommuEvidence } from '../analyse/isolation.js';
 import { buildTreeView } from '../analyse/tree-view.js';
-import { EXIT, UsageError } from '../errors.js';
-import { formatPciAddress, parseUserAddress } from '../model/pci-address.js';
+import { EXIT } from '../errors.js';
+import { formatPciAddress } from '../model/pci-address.js';
 import { readModel } from '../read/read-model.js';
 import { readPciIds } from '../read/read-pci-ids.js';
 import { renderTreeDot, renderTreeText } from '../render/tree.js';
 import type { Io } from '../cli.js';
-import { chalkFor, finish, resolveRoot, type CommonOptions } from './common.js';
+import { chalkFor, finish, parseDeviceOption, parseGroupOption, resolveRoot, type CommonOptions } from './common.js';
 
 export const TREE_FORMATS = ['table', 'plain', 'dot'] as const;
 
@@ -19,15 +19,8 @@ export interface TreeOptions extends Omit<CommonOptions, 'format'> {
 
 export async function runTree(opts: TreeOptions, io: Io): Promise<number> {
   const filter: { group?: number; device?: string } = {};
-  if (opts.group !== undefined) {
-    if (!/^[0-9]{1,9}$/.test(opts.group)) throw new UsageError(`--group ${opts.group}: not a group number`, 'a decimal group id, e.g. --group 13');
-    filter.group = Number(opts.group);
-  }
-  if (opts.device !== undefined) {
-    const r = parseUserAddress(opts.device);
-    if (!r.ok) throw new UsageError(`--device ${opts.device}: ${r.reason}`, 'e.g. --device 01:00.0 or --device 0000:01:00.0');
-    filter.device = formatPciAddress(r.address);
-  }
+  if (opts.group !== undefined) filter.group = parseGroupOption(opts.group);
+  if (opts.device !== undefined) filter.device = formatPciAddress(parseDeviceOption(opts.device));
   const format = opts.format ?? (io.stdoutIsTTY ? 'table' : 'plain');
   const root = resolveRoot(opts as CommonOptions, io);
   const ids = readPciIds(opts.pciIds);
