@@ -1,6 +1,6 @@
 // `explain`: why a device's group is the way it is, from config space, and whether that accounts
 // for what the kernel did. Where it does not, the kernel applied a quirk or an override: say so.
-import { predictGroups } from './grouping.js';
+import { predictGroups, type Prediction } from './grouping.js';
 import { cmdlineParam } from './findings.js';
 import { iommuState, noIommuEvidence } from './isolation.js';
 import type { Device, Model } from '../model/types.js';
@@ -21,7 +21,8 @@ export interface Explanation {
   lines: string[];
 }
 
-export function explain(model: Model, d: Device): Explanation {
+/** `pred`: the prediction for the whole model, computed once by callers explaining many devices. */
+export function explain(model: Model, d: Device, pred: Prediction = predictGroups(model)): Explanation {
   const base = { device: d.name, group: d.group, members: [] as string[], predicted: null };
   if (!iommuState(model).active) {
     return { ...base, accounted: 'unknown', lines: [`no active IOMMU, so no groups: ${noIommuEvidence(model).join('; ')}`] };
@@ -30,7 +31,6 @@ export function explain(model: Model, d: Device): Explanation {
   if (!g) return { ...base, accounted: 'unknown', lines: [`${d.name} has no IOMMU group`] };
   const members = g.members.filter((m) => m.bus === 'pci').map((m) => m.name).sort();
   const nonPci = g.members.filter((m) => m.bus !== 'pci').map((m) => m.name);
-  const pred = predictGroups(model);
 
   const unknown = [...new Set(members.map((m) => pred.unknown.get(m)).filter((x): x is string => x !== undefined))];
   if (unknown.length > 0) {

@@ -2,6 +2,7 @@
 // explain (why is this group the way it is?). They print, they never change anything.
 import { checkTargets } from '../analyse/check.js';
 import { explain } from '../analyse/explain.js';
+import { predictGroups } from '../analyse/grouping.js';
 import { worst } from '../analyse/findings.js';
 import { hostReport } from '../analyse/host-check.js';
 import { iommuState } from '../analyse/isolation.js';
@@ -27,7 +28,7 @@ function noLegacy(opts: CommonOptions, io: Io) {
 export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
   const format = noLegacy(opts, io);
   const root = resolveRoot(opts, io);
-  const model = readModel(root);
+  const model = readModel(root, { preflight: true });
   const { findings } = hostReport(model);
   const verdict = worst(findings.map((f) => f.status));
   if (format === 'json') io.out(R.renderHostJson(findings, verdict, root));
@@ -40,7 +41,7 @@ export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
 export async function runCheck(targets: string[], opts: CheckOptions, io: Io): Promise<number> {
   const format = noLegacy(opts, io);
   const root = resolveRoot(opts, io);
-  const model = readModel(root);
+  const model = readModel(root, { preflight: true });
   const reports = checkTargets(model, resolveTargets(model, targets, opts.group));
   const fix = remedy(model, reports.flatMap((r) => r.moves));
   if (format === 'json') io.out(R.renderCheckJson(reports, fix, root));
@@ -62,7 +63,8 @@ export async function runExplain(targets: string[], opts: CheckOptions, io: Io):
     const g = model.groups.find((x) => x.id === t.group)!;
     return g.members.map((m) => byPath.get(m.path)).filter((d) => d !== undefined && d.pci !== null).slice(0, 1);
   });
-  const es = devices.map((d) => explain(model, d!));
+  const prediction = predictGroups(model);
+  const es = devices.map((d) => explain(model, d!, prediction));
   if (format === 'json') io.out(R.renderExplainJson(es, root));
   else if (format === 'plain') io.out(R.renderExplainPlain(es));
   else {

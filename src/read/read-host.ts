@@ -23,7 +23,11 @@ export const VFIO_PARAMS = [
 /** /proc/interrupts on a many-CPU host is large; the chip names we need are in every line. */
 const INTERRUPTS_MAX = 4 * 1024 * 1024;
 
-export function readHost(sys: SysRoot): HostFacts {
+/**
+ * `full`: everything; otherwise only what list/buses/tree use (the command line and ACPI tables,
+ * for the no-IOMMU evidence), so they do not pay for /proc/interrupts, mounts and disks.
+ */
+export function readHost(sys: SysRoot, full: boolean): HostFacts {
   const errors: ErrorMap = {};
   const keep = <T>(key: string, g: Got<T>): T | null => {
     if (g.ok) return g.value;
@@ -32,12 +36,15 @@ export function readHost(sys: SysRoot): HostFacts {
   };
 
   const cmdline = keep('cmdline', sys.readText('proc/cmdline'));
-  const version = keep('kernelRelease', sys.readText('proc/version'));
-  const kernelRelease = version === null ? null : (/^Linux version (\S+)/.exec(version)?.[1] ?? null);
-
   const tables = keep('acpiIommuTables', sys.list('sys/firmware/acpi/tables'));
   // A second instance of a table is named with a number ("DMAR2").
   const acpiIommuTables = tables?.filter((n) => (IOMMU_ACPI_TABLES as readonly string[]).includes(n.replace(/\d+$/, ''))) ?? null;
+  if (!full) {
+    return { cmdline, kernelRelease: null, acpiIommuTables, modules: null, moduleParams: {}, remappedIrqChips: null, devNodes: null, mounted: null, blockDevices: null, memlock: null, errors };
+  }
+
+  const version = keep('kernelRelease', sys.readText('proc/version'));
+  const kernelRelease = version === null ? null : (/^Linux version (\S+)/.exec(version)?.[1] ?? null);
 
   const moduleList = keep('modules', sys.list('sys/module'));
   const modules = moduleList === null ? null : Object.fromEntries(VFIO_MODULES.map((m) => [m, moduleList.includes(m)]));

@@ -7,13 +7,14 @@ import { readHost } from './read-host.js';
 import { readUnits } from './read-units.js';
 import { SysRoot } from './sysfs-root.js';
 
-export function readModel(root: string): Model {
+/** `preflight`: also read the host facts only host/check/explain need (see readHost). */
+export function readModel(root: string, { preflight = false } = {}): Model {
   const sys = new SysRoot(root);
   const groups = readGroups(sys);
   const issues: Issue[] = [...groups.issues];
   const devices = readDevices(sys, issues);
   const units = readUnits(sys, issues);
-  const host = readHost(sys);
+  const host = readHost(sys, preflight);
   return linkModel({
     root: sys.root,
     groupsDir: groups.state,
