@@ -86,14 +86,14 @@ function readDevice(sys: SysRoot, bus: string, name: string, rel: string, issues
     errors['device'] = inside.error;
     return blank;
   }
-  const listing = sys.list(devPath);
+  const listing = sys.list(devPath, false);
   if (!listing.ok) {
     if (listing.absent) return null;
     errors['device'] = listing.error;
     return blank;
   }
-  const entries = listing.value;
-  const has = (n: string) => entries.includes(n);
+  const entries = new Set(listing.value);
+  const has = (n: string) => entries.has(n);
 
   if (has('iommu_group')) {
     const g = sys.resolveLink(`${devPath}/iommu_group`);

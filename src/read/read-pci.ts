@@ -11,13 +11,13 @@ import { type SysRoot } from './sysfs-root.js';
 
 export const CONFIG_MAX = 4096;
 
-export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries: readonly string[], errors: ErrorMap): PciInfo | null {
+export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries: ReadonlySet<string>, errors: ErrorMap): PciInfo | null {
   const addr = parsePciName(name);
   if (!addr) {
     errors['pci'] = 'EBADNAME';
     return null;
   }
-  const has = (n: string) => entries.includes(n);
+  const has = (n: string) => entries.has(n);
   const at = (n: string) => `${devPath}/${n}`;
 
   const num = (attr: string, key: string, radix: 10 | 16): number | null => {
@@ -90,7 +90,7 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
     if (p.ok) info.physfn = path.posix.basename(p.value);
     else if (!p.absent) errors['physfn'] = p.error;
   }
-  const vfs = entries
+  const vfs = [...entries]
     .filter((e) => /^virtfn[0-9]+$/.test(e))
     .sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)));
   for (const vf of vfs) {

@@ -41,6 +41,9 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constant
  * A sysfs tree under a root directory ("/" on a host, an extracted capture in tests).
  * Paths given to its methods are relative to the root ("sys/kernel/iommu_groups").
  */
+/** Scratch space shared by every read (the tool is single-threaded and reads synchronously). */
+let scratch = Buffer.allocUnsafe(MAX_ATTR_BYTES + 1);
+
 export class SysRoot {
   readonly root: string;
   private readonly realRoot: string;
@@ -54,11 +57,14 @@ export class SysRoot {
     return path.join(this.root, rel);
   }
 
-  /** Names in a directory, sorted bytewise (the order a C-locale shell glob gives). */
-  list(rel: string): Got<string[]> {
+  /**
+   * Names in a directory, sorted bytewise (the order a C-locale shell glob gives); unsorted when
+   * the caller only looks names up (a device directory's ~50 attributes, once per device).
+   */
+  list(rel: string, sorted = true): Got<string[]> {
     try {
       const names = fs.readdirSync(this.abs(rel));
-      return got(names.sort(compareBytes));
+      return got(sorted ? names.sort(compareBytes) : names);
     } catch (err) {
       return fromError(err);
     }
@@ -66,31 +72,50 @@ export class SysRoot {
 
   /** Raw bytes of a file, read to EOF (st_size is meaningless on sysfs) and bounded. */
   readBytes(rel: string, max = MAX_ATTR_BYTES): Got<Buffer> {
+    const r = this.readInto(rel, max);
+    return r.ok ? got(Buffer.from(r.value)) : r;
+  }
+
+  /**
+   * Read into the shared scratch buffer (valid until the next read): one allocation for the
+   * whole walk instead of one per attribute. A sysfs attribute hands over its whole content in
+   * one read (text attributes are one page at most; `config` is at most 4 KiB, one page), and a
+   * regular file in a snapshot reads fully until its end, so a short read ends it. /proc files
+   * (seq_file) may return less than asked before their end: read until a read returns 0.
+   */
+  private readInto(rel: string, max: number): Got<Buffer> {
     let fd: number;
     try {
       fd = fs.openSync(this.abs(rel), OPEN_FLAGS);
     } catch (err) {
       return fromError(err);
     }
+    const untilZero = rel.startsWith('proc/');
     try {
-      const chunks: Buffer[] = [];
+      // One byte more than allowed, to tell a full read (bounded, cut at max) from a short one.
+      const limit = max + 1;
+      if (scratch.length < limit) scratch = Buffer.allocUnsafe(limit);
       let total = 0;
-      for (;;) {
-        const want = Math.min(4096, max - total);
-        if (want <= 0) break;
-        const buf = Buffer.allocUnsafe(want);
-        const n = fs.readSync(fd, buf, 0, want, null);
+      while (total < limit) {
+        const want = untilZero ? Math.min(64 * 1024, limit - total) : limit - total;
+        const n = fs.readSync(fd, scratch, total, want, null);
         if (n <= 0) break;
-        chunks.push(n === want ? buf : buf.subarray(0, n));
         total += n;
+        if (!untilZero && n < want) break;
       }
-      return got(Buffer.concat(chunks, total));
+      return got(scratch.subarray(0, Math.min(total, max)));
     } catch (err) {
       // EISDIR and EAGAIN (an empty FIFO) land here too: not a readable attribute.
       return fromError(err);
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /** A text attribute with its trailing newline (and surrounding blanks) removed. */
+  readText(rel: string, max = MAX_ATTR_BYTES): Got<string> {
+    const b = this.readInto(rel, max);
+    return b.ok ? got(b.value.toString('latin1').trim()) : b;
   }
 
   /**
@@ -111,11 +136,6 @@ export class SysRoot {
     }
   }
 
-  /** A text attribute with its trailing newline (and surrounding blanks) removed. */
-  readText(rel: string, max = MAX_ATTR_BYTES): Got<string> {
-    const b = this.readBytes(rel, max);
-    return b.ok ? got(b.value.toString('latin1').trim()) : b;
-  }
 
   /** The text of a symlink: the kernel's own fact ("../../../../kernel/iommu_groups/13"). */
   readLink(rel: string): Got<string> {

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// `npm run bench`: iommu-groups against pciutils on generated trees of 256, 1,024 and 4,096 PCI
+// functions (scripts/bench/generate.mjs, cloned from the q35-intel capture), all in one run on
+// one machine: medians of repeated wall times, the ratio to the lspci reference, peak RSS (GNU
+// time's %M), the classic shell loop at 256, and start-up (--version against a bare `node -e 0`).
+// Options: --sizes 256,1024,4096  --runs N (default 7)  --out DIR (default .tmp/bench)
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate } from './generate.mjs';
+
+const project = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.join(project, 'bin', 'iommu-groups.js');
+const opt = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? dflt : process.argv[i + 1];
+};
+const SIZES = opt('--sizes', '256,1024,4096').split(',').map(Number);
+const RUNS = Number(opt('--runs', '7'));
+const OUT = path.resolve(opt('--out', path.join(project, '.tmp', 'bench')));
+const IDS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids'].find((p) => fs.existsSync(p));
+
+if (!fs.existsSync('/usr/bin/time') || spawnSync('lspci', ['--version']).status !== 0) {
+  console.error('bench: needs /usr/bin/time (Debian package time) and lspci (pciutils)');
+  process.exit(2);
+}
+
+/** One run: wall seconds (hrtime) and peak RSS in MiB (GNU time), stdout discarded. */
+function once(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'] });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rss = Number(r.stderr.trim().split('\n').pop()) / 1024;
+  return { wall, rss, status: r.status };
+}
+
+function measure(cmd, args, runs = RUNS) {
+  once(cmd, args); // warm the page cache and node's compile cache
+  const walls = [];
+  let rss = 0;
+  let status = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = once(cmd, args);
+    walls.push(r.wall);
+    rss = Math.max(rss, r.rss);
+    status = r.status;
+  }
+  walls.sort((a, b) => a - b);
+  return { median: walls[Math.floor(walls.length / 2)], rss, status, runs };
+}
+
+const rows = [];
+const row = (size, name, m, ref) => {
+  rows.push({ size, name, ...m, ratio: ref ? m.median / ref.median : null });
+  const ratio = ref ? `${(m.median / ref.median).toFixed(2)}x` : '';
+  console.error(`  ${String(size).padStart(5)}  ${name.padEnd(34)} ${m.median.toFixed(3).padStart(8)} s  ${ratio.padStart(7)}  ${m.rss.toFixed(1).padStart(6)} MiB`);
+};
+
+const results = {};
+for (const size of SIZES) {
+  const root = path.join(OUT, `t${size}`);
+  const g = generate(size, root);
+  console.error(`bench: ${g.functions} functions, ${g.groups} groups, ${g.domains} PCI domains in ${path.relative(project, root)}`);
+  const idsArgs = IDS ? ['--pci-ids', IDS] : [];
+  const lspci = measure('lspci', ['-A', 'linux-sysfs', '-O', `sysfs.path=${root}/sys/bus/pci`, '-vmm', '-D', '-nn', '-k']);
+  row(size, 'lspci -vmm -D -nn -k (reference)', lspci);
+  const ours = (name, args) => {
+    const m = measure(process.execPath, [BIN, ...args, '--root', root, ...idsArgs]);
+    row(size, name, m, lspci);
+    return m;
+  };
+  const target = fs.readdirSync(path.join(root, 'sys/bus/pci/devices')).sort()[Math.floor(size / 2)];
+  results[size] = {
+    lspci,
+    json: ours('list --format json', ['list', '--format', 'json']),
+    table: ours('list (table)', ['list', '--format', 'table']),
+    buses: ours('buses', ['buses', '--format', 'plain']),
+    check: ours(`check ${target}`, ['check', target, '--format', 'json']),
+  };
+  if (size === 256) {
+    const loop = measure('bash', [path.join(project, 'scripts', 'classic-loop.sh'), root, ...(IDS ? [IDS] : [])], 3);
+    row(size, 'classic loop (one lspci per device)', loop, lspci);
+    results[size].loop = loop;
+  }
+}
+const version = measure(process.execPath, [BIN, '--version'], 15);
+const bare = measure(process.execPath, ['-e', '0'], 15);
+row(0, 'iommu-groups --version', version, bare);
+row(0, 'node -e 0 (reference)', bare);
+
+// Targets (issue: speed at scale), as ratios measured in this run.
+const big = Math.max(...SIZES);
+const checks = [];
+if (results[big]) {
+  checks.push([`list --format json at ${big} functions <= 1.0x lspci`, results[big].json.median / results[big].lspci.median, (r) => r <= 1.0, 'x']);
+  checks.push([`peak RSS of list --format json at ${big} functions <= 100 MiB`, results[big].json.rss, (r) => r <= 100, ' MiB']);
+}
+if (results[256]?.loop) checks.push(['classic loop / list --format json at 256 functions >= 100x', results[256].loop.median / results[256].json.median, (r) => r >= 100, 'x']);
+checks.push(['--version / node -e 0 <= 1.5x', version.median / bare.median, (r) => r <= 1.5, 'x']);
+if (results[1024] && results[4096]) {
+  const per = (a, b) => (results[b].json.median - results[a].json.median) / (b - a);
+  const early = results[256] ? per(256, 1024) : null;
+  const late = per(1024, 4096);
+  console.log(`linearity: list --format json costs ${(late * 1e3).toFixed(3)} ms per function from 1,024 to 4,096${early !== null ? ` and ${(early * 1e3).toFixed(3)} ms from 256 to 1,024 (ratio ${(late / early).toFixed(2)}; 1.00 is linear)` : ''}`);
+}
+
+console.log('\n| functions | command | median (s) | vs lspci | peak RSS (MiB) |\n|---:|---|---:|---:|---:|');
+for (const r of rows) console.log(`| ${r.size || '-'} | ${r.name} | ${r.median.toFixed(3)} | ${r.ratio === null ? '' : r.ratio.toFixed(2) + 'x'} | ${r.rss.toFixed(1)} |`);
+console.log(`\nruns per median: ${RUNS} (classic loop 3, start-up 15); node ${process.version}; ${IDS ?? 'no pci.ids'}`);
+let missed = 0;
+for (const [name, value, ok, unit] of checks) {
+  const pass = ok(value);
+  if (!pass) missed++;
+  console.log(`${pass ? 'MET   ' : 'MISSED'} ${name}: ${value.toFixed(2)}${unit}`);
+}
+process.exitCode = missed === 0 ? 0 : 1;
