@@ -5,6 +5,7 @@ import { type BusesOptions, runBuses } from './commands/buses.js';
 import { addCommon, EXIT_HELP, type CommonOptions } from './commands/common.js';
 import { type ListOptions, runList } from './commands/list.js';
 import { runCheck, runExplain, runHost, type CheckOptions } from './commands/preflight.js';
+import { runSnapshot } from './commands/snapshot.js';
 import { runTree, TREE_FORMATS, type TreeOptions } from './commands/tree.js';
 import { AppError, EXIT } from './errors.js';
 import { CLASS_FILTERS } from './model/pci-class.js';
@@ -195,6 +196,29 @@ Examples:
 ${EXIT_HELP}`)
     .action(async (opts: TreeOptions) => {
       exitCode = await runTree(opts, io);
+    });
+
+  program
+    .command('snapshot')
+    .description('Copy what this tool reads from /sys and /proc (and /dev/vfio names) into a directory or .tar.gz, for a bug report: every command gives the same answer on it with --root.')
+    .argument('<out>', 'a new directory, or a file name ending in .tar.gz')
+    .option('--root <dir>', 'snapshot the tree under DIR instead of /')
+    .addHelpText('after', `
+It writes only under OUT (never under /sys, /proc or /dev). Files it could not read are kept as
+empty mode-000 files and listed in OUT/snapshot-meta/unreadable.txt; device nodes are stood in by
+empty files (snapshot-meta/stand-ins.txt). Run it as root to capture full config space.
+
+Examples:
+  sudo iommu-groups snapshot host.tar.gz
+  mkdir snap && tar xzf host.tar.gz -C snap && iommu-groups list --root snap
+  iommu-groups snapshot ./snap --root ./capture
+
+Exit codes:
+  0   written
+  2   usage or environment error (OUT exists, OUT under /sys, /proc or /dev, --root without sys/)
+  70  internal error (a bug: please report it with the stack trace)`)
+    .action(async (out: string, opts: { root?: string }) => {
+      exitCode = await runSnapshot(out, opts, io);
     });
 
   if (io.argv.length <= 2) {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { run } from '../dist/cli.js';
-import { TEST_IDS, fixtureCopy } from './helpers.mjs';
+import { TEST_IDS, fixtureCopy, tempDir } from './helpers.mjs';
 
 /** Small, fast, seedable PRNG (mulberry32). */
 export function rng(seed) {
@@ -168,6 +168,13 @@ export function judge(args, r) {
   return p;
 }
 
+let snapBase = null;
+/** Where mutation runs put their snapshots (removed when the test process exits). */
+function snapDir() {
+  snapBase ??= tempDir('iommu-groups-mut-snap-');
+  return snapBase;
+}
+
 /** The commands run on every variant. */
 export function commandsFor(root, r) {
   const common = ['--root', root, '--pci-ids', TEST_IDS];
@@ -183,6 +190,7 @@ export function commandsFor(root, r) {
     ['check', addr, '--format', 'table', ...common],
     ['explain', addr, '--format', 'plain', ...common],
     ['tree', '--format', r() < 0.5 ? 'plain' : 'dot', ...common],
+    ['snapshot', path.join(snapDir(), `s${Math.floor(r() * 1e9)}`), '--root', root],
   ];
 }
 
@@ -219,6 +227,7 @@ export async function runMutations({ seed, count, fixtures, log = () => {} }) {
       for (const args of commandsFor(root, r)) {
         const res = await runInProcess(args);
         commands++;
+        if (args[0] === 'snapshot') fs.rmSync(args[1], { recursive: true, force: true });
         if (args[0] === 'list' && args[2] === 'json' && res.out !== pristine[fx]) changed++;
         const problems = judge(args, res);
         if (problems.length) failures.push({ seed: s, fixture: fx, mutations: applied.map((m) => m.what), args: args.filter((a) => a !== root), problems });

@@ -9,6 +9,10 @@ const fs = require('node:fs');
 const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND } = fs.constants;
 const WRITE_BITS = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
 
+// FS_TRAP_ALLOW=DIR lets writes under DIR through (for `snapshot`, which writes only there).
+const ALLOW = process.env.FS_TRAP_ALLOW ? process.env.FS_TRAP_ALLOW.replace(/\/+$/, '') + '/' : null;
+const allowed = (p) => ALLOW !== null && typeof p === 'string' && (p + '/').startsWith(ALLOW);
+
 function trap(what) {
   fs.writeSync(2, `FS-TRAP: ${what}\n`);
   process.exit(99);
@@ -20,7 +24,7 @@ const underDevVfio = (p) => typeof p === 'string' && /(^|\/)dev\/vfio(\/|$)/.tes
 for (const name of ['openSync', 'open']) {
   const orig = fs[name];
   fs[name] = function (p, flags, ...rest) {
-    if (isWriteFlags(flags)) trap(`${name}(${p}, ${flags})`);
+    if (isWriteFlags(flags) && !allowed(String(p))) trap(`${name}(${p}, ${flags})`);
     if (underDevVfio(String(p)) && !String(p).endsWith('/dev/vfio')) trap(`${name}(${p}) under /dev/vfio`);
     return orig.call(this, p, flags, ...rest);
   };
@@ -38,14 +42,22 @@ const MUTATORS = [
 ];
 for (const base of MUTATORS) {
   for (const name of [base, `${base}Sync`]) {
-    if (typeof fs[name] === 'function') fs[name] = (p) => trap(`${name}(${p})`);
+    const orig = fs[name];
+    if (typeof orig !== 'function') continue;
+    // symlink(target, path) and rename(from, to) write at their second argument.
+    fs[name] = function (...args) {
+      const at = base === 'symlink' || base === 'link' ? args[1] : args[0];
+      const also = base === 'rename' || base === 'copyFile' || base === 'cp' ? args[1] : at;
+      if (!allowed(String(at)) || !allowed(String(also))) trap(`${name}(${args[0]}${args.length > 1 && typeof args[1] === 'string' ? ', ' + args[1] : ''})`);
+      return orig.apply(this, args);
+    };
   }
   if (typeof fs.promises[base] === 'function') fs.promises[base] = (p) => trap(`promises.${base}(${p})`);
 }
 for (const name of ['writeSync', 'write', 'writev', 'writevSync']) {
   const orig = fs[name];
   fs[name] = function (fd, ...rest) {
-    if (fd !== 1 && fd !== 2) trap(`${name}(fd ${fd})`);
+    if (fd !== 1 && fd !== 2 && ALLOW === null) trap(`${name}(fd ${fd})`);
     return orig.call(this, fd, ...rest);
   };
 }

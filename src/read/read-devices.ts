@@ -53,6 +53,11 @@ function walkBuses(sys: SysRoot, issues: Issue[]): string[] {
     suppressErrors: true,
     fs: { ...fs, readdirSync },
   });
+  if (sys.recorder) {
+    // The glob reads these directories itself; tell the recorder (snapshot) about them.
+    sys.list('sys/bus');
+    for (const b of new Set(found.map((f) => f.split('/')[2]!))) sys.list(`sys/bus/${b}/devices`);
+  }
   return found.sort(compareBytes);
 }
 

@@ -5,11 +5,15 @@ import { readDevices } from './read-devices.js';
 import { readGroups } from './read-groups.js';
 import { readHost } from './read-host.js';
 import { readUnits } from './read-units.js';
-import { SysRoot } from './sysfs-root.js';
+import { SysRoot, type Recorder } from './sysfs-root.js';
 
-/** `preflight`: also read the host facts only host/check/explain need (see readHost). */
-export function readModel(root: string, { preflight = false } = {}): Model {
+/**
+ * `preflight`: also read the host facts only host/check/explain need (see readHost).
+ * `recorder`: told of every entry read (for snapshot).
+ */
+export function readModel(root: string, { preflight = false, recorder = null as Recorder | null } = {}): Model {
   const sys = new SysRoot(root);
+  sys.recorder = recorder;
   const groups = readGroups(sys);
   const issues: Issue[] = [...groups.issues];
   const devices = readDevices(sys, issues);

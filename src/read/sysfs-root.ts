@@ -44,9 +44,14 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constant
 /** Scratch space shared by every read (the tool is single-threaded and reads synchronously). */
 let scratch = Buffer.allocUnsafe(MAX_ATTR_BYTES + 1);
 
+/** What a read saw, for `snapshot`: every listing, file read, link read and lstat, with its result. */
+export type Recorder = (op: 'list' | 'read' | 'link' | 'kind', rel: string, result: Got<unknown>) => void;
+
 export class SysRoot {
   readonly root: string;
   private readonly realRoot: string;
+  /** Set by `snapshot` to learn exactly which entries the readers use; unset otherwise. */
+  recorder: Recorder | null = null;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -62,12 +67,15 @@ export class SysRoot {
    * the caller only looks names up (a device directory's ~50 attributes, once per device).
    */
   list(rel: string, sorted = true): Got<string[]> {
+    let r: Got<string[]>;
     try {
       const names = fs.readdirSync(this.abs(rel));
-      return got(sorted ? names.sort(compareBytes) : names);
+      r = got(sorted ? names.sort(compareBytes) : names);
     } catch (err) {
-      return fromError(err);
+      r = fromError(err);
     }
+    this.recorder?.('list', rel, r);
+    return r;
   }
 
   /** Raw bytes of a file, read to EOF (st_size is meaningless on sysfs) and bounded. */
@@ -84,6 +92,13 @@ export class SysRoot {
    * (seq_file) may return less than asked before their end: read until a read returns 0.
    */
   private readInto(rel: string, max: number): Got<Buffer> {
+    const r = this.readScratch(rel, max);
+    // The recorder gets a view of the scratch buffer: it must copy what it keeps.
+    this.recorder?.('read', rel, r);
+    return r;
+  }
+
+  private readScratch(rel: string, max: number): Got<Buffer> {
     let fd: number;
     try {
       fd = fs.openSync(this.abs(rel), OPEN_FLAGS);
@@ -123,6 +138,12 @@ export class SysRoot {
    * /dev/vfio/N, which are opened exclusively and must never be opened by this tool.
    */
   kind(rel: string): Got<'file' | 'dir' | 'link' | 'char' | 'block' | 'other'> {
+    const r = this.kindRaw(rel);
+    this.recorder?.('kind', rel, r);
+    return r;
+  }
+
+  private kindRaw(rel: string): Got<'file' | 'dir' | 'link' | 'char' | 'block' | 'other'> {
     try {
       const st = fs.lstatSync(this.abs(rel));
       if (st.isFile()) return got('file');
@@ -139,13 +160,16 @@ export class SysRoot {
 
   /** The text of a symlink: the kernel's own fact ("../../../../kernel/iommu_groups/13"). */
   readLink(rel: string): Got<string> {
+    let r: Got<string>;
     try {
-      return got(fs.readlinkSync(this.abs(rel)));
+      r = got(fs.readlinkSync(this.abs(rel)));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // EINVAL: the entry is there but is not a link.
-      return code === 'EINVAL' ? unreadable('ENOTLINK') : fromError(err);
+      r = code === 'EINVAL' ? unreadable('ENOTLINK') : fromError(err);
     }
+    this.recorder?.('link', rel, r);
+    return r;
   }
 
   /**

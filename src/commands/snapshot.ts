@@ -1,0 +1,18 @@
+// `snapshot OUT`: what the tool reads from a root, copied for a bug report or another machine.
+import { EXIT } from '../errors.js';
+import { takeSnapshot } from '../snapshot/write-snapshot.js';
+import { visible } from '../render/safe-text.js';
+import type { Io } from '../cli.js';
+import { resolveRoot } from './common.js';
+
+export async function runSnapshot(out: string, opts: { root?: string }, io: Io): Promise<number> {
+  const root = resolveRoot({ root: opts.root, color: 'never' }, io);
+  const r = takeSnapshot(root, out);
+  io.out(
+    `snapshot: ${r.entries} entries (${r.files} files with content) from ${visible(root)} in ${visible(r.out)}` +
+      `${r.unreadable.length ? `; ${r.unreadable.length} unreadable, kept as empty mode-000 files (snapshot-meta/unreadable.txt)` : ''}` +
+      `${r.standIns.length ? `; ${r.standIns.length} device nodes stood in by empty files` : ''}\n` +
+      `read it with: iommu-groups list --root ${/\.(tar\.gz|tgz)$/.test(r.out) ? 'DIR (after: mkdir DIR && tar xzf ' + visible(r.out) + ' -C DIR)' : visible(r.out)}\n`,
+  );
+  return EXIT.OK;
+}

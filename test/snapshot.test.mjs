@@ -1,0 +1,95 @@
+// `snapshot`: every command answers the same on a snapshot as on the tree it was taken from, for
+// every capture (as a directory and as a .tar.gz) and for this host; unreadable entries are kept
+// as such; it writes only under OUT (proved with the fs trap) and refuses dangerous places.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { BIN, FIXTURES, PROJECT, TEST_IDS, fixture, fixtureCopy, runCli, tempDir } from './helpers.mjs';
+
+const COMMANDS = [
+  ['list', '--format', 'json'],
+  ['list', '--format', 'legacy'],
+  ['buses', '--format', 'json'],
+  ['host', '--format', 'json'],
+  ['check', '01:00.0', '0b:01.0', '0b:02.0', '02:00.0', '00:1f.3', '--format', 'json'],
+  ['explain', '08:00.0', '0b:02.0', '05:00.1', '--format', 'json'],
+  ['tree', '--format', 'plain'],
+];
+
+function same(a, b, cmds) {
+  for (const args of cmds) {
+    const x = runCli([...args, '--root', a, '--pci-ids', TEST_IDS]);
+    const y = runCli([...args, '--root', b, '--pci-ids', TEST_IDS]);
+    assert.equal(y.code, x.code, args.join(' '));
+    assert.equal(y.stdout.split(b).join('ROOT'), x.stdout.split(a).join('ROOT'), args.join(' '));
+    assert.equal(y.stderr.split(b).join('ROOT'), x.stderr.split(a).join('ROOT'), args.join(' '));
+  }
+}
+
+for (const fx of FIXTURES) {
+  test(`snapshot of ${fx} round-trips: every command gives the same answer`, () => {
+    const root = fixture(fx);
+    const out = path.join(tempDir('iommu-groups-snap-'), 'snap');
+    const r = runCli(['snapshot', out, '--root', root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^snapshot: \d+ entries \(\d+ files with content\) from /);
+    same(root, out, COMMANDS);
+  });
+}
+
+test('snapshot as .tar.gz round-trips too, and is much smaller than the capture', () => {
+  const root = fixture('q35-intel-vfio');
+  const dir = tempDir('iommu-groups-snap-');
+  const tgz = path.join(dir, 'host.tar.gz');
+  assert.equal(runCli(['snapshot', tgz, '--root', root]).code, 0);
+  const x = path.join(dir, 'x');
+  fs.mkdirSync(x);
+  execFileSync('tar', ['xzf', tgz, '-C', x]);
+  same(root, x, COMMANDS);
+  assert.ok(fs.statSync(tgz).size < fs.statSync(path.join(PROJECT, 'test/fixtures/sysfs/q35-intel-vfio.tar.gz')).size);
+});
+
+test('snapshot of this host: list, buses and tree answer the same from it', { skip: process.platform !== 'linux' }, () => {
+  const out = path.join(tempDir('iommu-groups-snap-'), 'live');
+  assert.equal(runCli(['snapshot', out]).code, 0);
+  for (const args of [['list', '--format', 'json'], ['buses', '--format', 'json'], ['tree', '--format', 'plain'], ['check', fs.readdirSync('/sys/bus/pci/devices')[0], '--format', 'json']]) {
+    const x = runCli(args);
+    const y = runCli([...args, '--root', out]);
+    assert.equal(y.code, x.code, args.join(' '));
+    assert.equal(y.stdout.replace(`"root": "${out}"`, '"root": "/"'), x.stdout, args.join(' '));
+  }
+});
+
+test('an entry that cannot be read is kept as unreadable, and reads as unreadable from the snapshot', () => {
+  const root = fixtureCopy('q35-intel');
+  const nic = fs.realpathSync(path.join(root, 'sys/bus/pci/devices/0000:01:00.0'));
+  fs.rmSync(path.join(nic, 'driver_override'));
+  fs.mkdirSync(path.join(nic, 'driver_override')); // EISDIR when read
+  const out = path.join(tempDir('iommu-groups-snap-'), 'snap');
+  assert.equal(runCli(['snapshot', out, '--root', root]).code, 0);
+  const rel = path.relative(root, path.join(nic, 'driver_override'));
+  assert.equal(fs.readFileSync(path.join(out, 'snapshot-meta/unreadable.txt'), 'utf8'), `${rel}\tEISDIR\n`);
+  same(root, out, [['list', '--device', '01:00.0', '--format', 'json']]);
+});
+
+test('snapshot writes only under OUT (fs trap) and refuses dangerous or occupied places', () => {
+  const root = fixture('q35-intel');
+  const dir = tempDir('iommu-groups-snap-');
+  const out = path.join(dir, 'snap');
+  const r = spawnSync(process.execPath, ['--import', path.join(PROJECT, 'test/trap-fs.mjs'), BIN, 'snapshot', out, '--root', root], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, FS_TRAP_ALLOW: out },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /FS-TRAP/);
+  for (const [args, msg] of [
+    [['snapshot', out, '--root', root], `iommu-groups: snapshot ${out}: exists and is not an empty directory\nhint: give a new directory or a .tar.gz path\n`],
+    [['snapshot', '/sys/x', '--root', root], 'iommu-groups: snapshot /sys/x: will not write under /sys\nhint: give a directory or a .tar.gz path elsewhere, e.g. ./snapshot.tar.gz\n'],
+    [['snapshot', `${root}/snap`, '--root', root], `iommu-groups: snapshot ${root}/snap: inside the tree being read (${root})\nhint: write the snapshot outside --root\n`],
+  ]) {
+    const e = runCli(args);
+    assert.deepEqual([e.stdout, e.stderr, e.code], ['', msg, 2], args.join(' '));
+  }
+});
