@@ -83,6 +83,8 @@ Formats:
   json    versioned document, see README "JSON schema"
   plain   one tab-separated record per member, no header, see README "Plain output"
   legacy  the classic "IOMMU Group N:" shell loop output, byte for byte
+  prometheus  metrics for node_exporter's textfile collector (whole host), see README
+  nfd     node-feature-discovery local feature lines (whole host), see README
 
 Examples:
   iommu-groups list
@@ -90,6 +92,8 @@ Examples:
   iommu-groups list --class gpu --related
   iommu-groups list --vendor 10de --format plain | cut -f1,5
   iommu-groups list --format legacy
+  iommu-groups list --format prometheus > /var/lib/node_exporter/textfile/iommu.prom
+  iommu-groups list --format nfd > /etc/kubernetes/node-feature-discovery/features.d/iommu
 ${EXIT_HELP}`)
     .action(async (opts: ListOptions) => {
       exitCode = await runList(opts, io);

@@ -13,7 +13,7 @@ export interface BusesOptions extends CommonOptions {
 
 export async function runBuses(opts: BusesOptions, io: Io): Promise<number> {
   const format = chooseFormat(opts, io);
-  if (format === 'legacy') throw new UsageError('--format legacy is for list only', 'use table, json or plain');
+  if (format === 'legacy' || format === 'prometheus' || format === 'nfd') throw new UsageError(`--format ${format} is for list only`, 'use table, json or plain');
   const root = resolveRoot(opts, io);
   const model = readModel(root);
   const selected = opts.bus ?? null;

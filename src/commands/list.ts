@@ -8,7 +8,7 @@ import { renderListJson } from '../render/json.js';
 import { renderListLegacy } from '../render/legacy.js';
 import { renderListPlain } from '../render/plain.js';
 import type { Io } from '../cli.js';
-import { chalkFor, chooseFormat, finish, parseDeviceOption, parseGroupOption, resolveRoot, type CommonOptions } from './common.js';
+import { chalkFor, chooseFormat, finish, parseDeviceOption, parseGroupOption, reportIssues, resolveRoot, type CommonOptions } from './common.js';
 
 export interface ListOptions extends CommonOptions {
   group?: string;
@@ -46,6 +46,16 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
   const filter = parseFilter(opts);
   const format = chooseFormat(opts, io);
   const root = resolveRoot(opts, io);
+  if (format === 'prometheus' || format === 'nfd') {
+    if (Object.keys(filter).length > 0) throw new UsageError(`--format ${format} reports the whole host`, 'drop --group, --device, --class, --vendor, --driver and --related');
+    const model = readModel(root, { preflight: true });
+    const { buildFleetView } = await import('../analyse/fleet.js');
+    const { renderNfd, renderPrometheus } = await import('../render/prometheus.js');
+    const fleet = buildFleetView(model);
+    io.out(format === 'nfd' ? renderNfd(fleet) : renderPrometheus(fleet));
+    reportIssues(model, format, io);
+    return EXIT.OK; // no IOMMU is a value here (iommu_groups_iommu_enabled 0), not an error
+  }
   const ids = readPciIds(opts.pciIds);
   const model = readModel(root);
   const view = buildListView(model, filter, ids);

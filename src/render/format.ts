@@ -2,7 +2,7 @@
 import type { Device } from '../model/types.js';
 import { hex } from '../model/pci-address.js';
 
-export const FORMATS = ['table', 'json', 'plain', 'legacy'] as const;
+export const FORMATS = ['table', 'json', 'plain', 'legacy', 'prometheus', 'nfd'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** A numeric PCI attribute in hex: "?" when it could not be read, "-" when it is absent. */
