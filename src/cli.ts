@@ -1,11 +1,12 @@
 // The command line: options, help, and the mapping of errors to exit codes. The only module that
 // touches process.* (through the Io it is given, so tests can run it in-process too).
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { type BusesOptions, runBuses } from './commands/buses.js';
 import { addCommon, EXIT_HELP, type CommonOptions } from './commands/common.js';
 import { type ListOptions, runList } from './commands/list.js';
 import { runCheck, runExplain, runHost, type CheckOptions } from './commands/preflight.js';
 import { runSnapshot } from './commands/snapshot.js';
+import { runWatch, type WatchOptions } from './commands/watch.js';
 import { runTree, TREE_FORMATS, type TreeOptions } from './commands/tree.js';
 import { AppError, EXIT } from './errors.js';
 import { CLASS_FILTERS } from './model/pci-class.js';
@@ -200,6 +201,28 @@ Examples:
 ${EXIT_HELP}`)
     .action(async (opts: TreeOptions) => {
       exitCode = await runTree(opts, io);
+    });
+
+  program
+    .command('watch')
+    .description('Read the groups again every few seconds and print what changed: groups appearing or going, members joining or leaving, drivers rebinding.')
+    .option('--interval <seconds>', 'seconds between readings (fractions allowed)', '2')
+    .addOption(new Option('--format <format>', 'plain text lines or JSON lines').choices(['plain', 'json']))
+    .option('--root <dir>', 'watch the tree under DIR instead of /')
+    .addHelpText('after', `
+sysfs sends no event when groups change, so watch reads again and compares. Ctrl-C or SIGTERM
+ends it (exit 0).
+
+Examples:
+  iommu-groups watch
+  iommu-groups watch --interval 0.5 --format json | jq -c 'select(.kind=="driver-changed")'
+
+Exit codes:
+  0   ended by Ctrl-C or SIGTERM
+  2   usage or environment error (bad --interval, --root without sys/)
+  70  internal error (a bug: please report it with the stack trace)`)
+    .action(async (opts: WatchOptions) => {
+      exitCode = await runWatch(opts, io);
     });
 
   program

@@ -1,0 +1,43 @@
+// `watch`: read the root again every --interval seconds and print what changed, as text lines or
+// JSON lines. Ends cleanly (exit 0) on SIGINT or SIGTERM.
+import { changeText, diffModels } from '../analyse/watch-diff.js';
+import { EXIT, UsageError } from '../errors.js';
+import { readModel } from '../read/read-model.js';
+import { visible } from '../render/safe-text.js';
+import type { Io } from '../cli.js';
+import { resolveRoot, type CommonOptions } from './common.js';
+
+export interface WatchOptions extends Omit<CommonOptions, 'format'> {
+  interval: string;
+  format?: 'plain' | 'json';
+}
+
+export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
+  const secs = Number(opts.interval);
+  if (!/^[0-9]*\.?[0-9]+$/.test(opts.interval) || !(secs >= 0.05) || secs > 86400) {
+    throw new UsageError(`--interval ${opts.interval}: not a number of seconds from 0.05 to 86400`, 'e.g. --interval 2 or --interval 0.5');
+  }
+  const root = resolveRoot(opts as CommonOptions, io);
+  const json = opts.format === 'json';
+  let prev = readModel(root);
+  const stamp = () => new Date().toISOString();
+  if (json) io.out(JSON.stringify({ time: stamp(), kind: 'start', root, groups: prev.groups.length, devices: prev.devices.length }) + '\n');
+  else io.out(`${stamp()} watching ${visible(root)}: ${prev.groups.length} groups, ${prev.devices.length} devices (every ${secs} s; Ctrl-C ends)\n`);
+
+  return new Promise<number>((resolve) => {
+    const timer = setInterval(() => {
+      const next = readModel(root);
+      const t = stamp();
+      for (const c of diffModels(prev, next)) io.out(json ? JSON.stringify({ time: t, ...c }) + '\n' : `${t} ${visible(changeText(c))}\n`);
+      prev = next;
+    }, secs * 1000);
+    const stop = () => {
+      clearInterval(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(EXIT.OK);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

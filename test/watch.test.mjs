@@ -1,0 +1,65 @@
+// `watch`: changes made to a copy of a real capture while it runs are reported (text and JSON
+// lines), and SIGTERM ends it cleanly with exit 0.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { BIN, fixtureCopy } from './helpers.mjs';
+
+function startWatch(args) {
+  const child = spawn(process.execPath, [BIN, 'watch', '--interval', '0.1', ...args], { env: { PATH: process.env.PATH, NO_COLOR: '1' } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const until = async (pred, ms = 10000) => {
+    const t0 = Date.now();
+    while (!pred(out)) {
+      if (Date.now() - t0 > ms) throw new Error(`timed out; output so far:\n${out}${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const stop = () =>
+    new Promise((resolve) => {
+      child.on('close', (code, signal) => resolve({ code, signal, out, err }));
+      child.kill('SIGTERM');
+    });
+  return { until, stop, get out() { return out; } };
+}
+
+function rebindAndRemove(root) {
+  const serial = fs.realpathSync(path.join(root, 'sys/bus/pci/devices/0000:0b:02.0'));
+  fs.unlinkSync(path.join(serial, 'driver'));
+  fs.symlinkSync(path.relative(serial, path.join(root, 'sys/bus/pci/drivers/vfio-pci')), path.join(serial, 'driver'));
+  fs.renameSync(path.join(root, 'sys/kernel/iommu_groups/14'), path.join(root, 'gone-14'));
+}
+
+test('watch reports a rebind and a group going away, and ends on SIGTERM with exit 0', async () => {
+  const root = fixtureCopy('q35-intel-vfio');
+  const w = startWatch(['--root', root]);
+  await w.until((o) => o.includes('watching'));
+  rebindAndRemove(root);
+  await w.until((o) => o.includes('driver serial -> vfio-pci') && o.includes('group 14 went away'));
+  const r = await w.stop();
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.err, '');
+  const lines = r.out.trim().split('\n').map((l) => l.replace(/^\S+ /, ''));
+  assert.deepEqual(lines, [`watching ${root}: 22 groups, 225 devices (every 0.1 s; Ctrl-C ends)`, 'group 14 went away (had 0000:02:00.0)', '0000:0b:02.0: driver serial -> vfio-pci']);
+});
+
+test('watch --format json prints JSON lines', async () => {
+  const root = fixtureCopy('q35-intel-vfio');
+  const w = startWatch(['--root', root, '--format', 'json']);
+  await w.until((o) => o.includes('"start"'));
+  rebindAndRemove(root);
+  await w.until((o) => o.split('\n').length >= 4);
+  const r = await w.stop();
+  assert.equal(r.code, 0);
+  const docs = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(docs.map(({ time, ...rest }) => (assert.match(time, /^\d{4}-\d\d-\d\dT/), rest)), [
+    { kind: 'start', root, groups: 22, devices: 225 },
+    { kind: 'group-removed', group: 14, members: ['0000:02:00.0'] },
+    { kind: 'driver-changed', device: '0000:0b:02.0', from: 'serial', to: 'vfio-pci' },
+  ]);
+});
