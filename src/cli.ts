@@ -1,6 +1,6 @@
 // The command line: options, help, and the mapping of errors to exit codes. The only module that
 // touches process.* (through the Io it is given, so tests can run it in-process too).
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { type BusesOptions, runBuses } from './commands/buses.js';
 import { addCommon, EXIT_HELP, type CommonOptions } from './commands/common.js';
 import { type ListOptions, runList } from './commands/list.js';
@@ -10,6 +10,7 @@ import { runWatch, type WatchOptions } from './commands/watch.js';
 import { runTree, TREE_FORMATS, type TreeOptions } from './commands/tree.js';
 import { AppError, EXIT } from './errors.js';
 import { CLASS_FILTERS } from './model/pci-class.js';
+import { completionScript } from './render/completion.js';
 import { visible } from './render/safe-text.js';
 
 export interface Io {
@@ -246,6 +247,22 @@ Exit codes:
   70  internal error (a bug: please report it with the stack trace)`)
     .action(async (out: string, opts: { root?: string }) => {
       exitCode = await runSnapshot(out, opts, io);
+    });
+
+  program
+    .command('completion')
+    .description('Print a bash or zsh completion script.')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .addHelpText('after', `
+Examples:
+  eval "$(iommu-groups completion bash)"                       # this shell
+  iommu-groups completion bash | sudo tee /usr/share/bash-completion/completions/iommu-groups
+  iommu-groups completion zsh > "\${fpath[1]}/_iommu-groups"`)
+    .action((shell: 'bash' | 'zsh') => {
+      const specs = program.commands
+        .filter((c) => c.name() !== 'help')
+        .map((c) => ({ name: c.name(), options: [...c.options.map((o) => o.long ?? o.short ?? ''), '--help'].filter((x) => x !== '') }));
+      io.out(completionScript(shell, specs));
     });
 
   if (io.argv.length <= 2) {

@@ -3,7 +3,11 @@
 import * as fs from 'node:fs';
 import { EXIT } from './errors.js';
 
+/** Set by the single-file bundle (scripts/bundle.mjs), which has no package.json beside it. */
+declare const __IOMMU_GROUPS_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __IOMMU_GROUPS_VERSION__ === 'string') return __IOMMU_GROUPS_VERSION__;
   try {
     const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
     return pkg.version ?? '0.0.0';

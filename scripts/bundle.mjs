@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// `npm run bundle`: one file, dist/iommu-groups.mjs, that runs on a bare Node >= 20 with no
+// node_modules (for copying onto a hypervisor without npm). esbuild, from the built dist/.
+import { build } from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const project = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { version } = JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8'));
+const outfile = path.join(project, 'dist', 'iommu-groups.mjs');
+await build({
+  entryPoints: [path.join(project, 'bin', 'iommu-groups.js')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  legalComments: 'none',
+  // CommonJS dependencies (fast-glob) call require() for Node's own modules.
+  banner: { js: "import { createRequire as __iommuGroupsRequire } from 'node:module';\nconst require = __iommuGroupsRequire(import.meta.url);" },
+  define: { __IOMMU_GROUPS_VERSION__: JSON.stringify(version) },
+  logLevel: 'warning',
+});
+// esbuild keeps the entry's shebang line; make sure the file starts with it and is executable.
+const text = fs.readFileSync(outfile, 'utf8');
+fs.writeFileSync(outfile, text.startsWith('#!') ? text : `#!/usr/bin/env node\n${text}`);
+fs.chmodSync(outfile, 0o755);
+console.log(`bundle: ${path.relative(project, outfile)} (${(fs.statSync(outfile).size / 1024).toFixed(0)} KiB, version ${version})`);

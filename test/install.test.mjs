@@ -1,0 +1,61 @@
+// Installs: the single-file bundle runs from a directory with no node_modules; the packed tarball
+// installs into a temporary prefix and runs; bash (and zsh, where installed) completion works.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { BIN, PROJECT, TEST_IDS, fixture, hasCommand, runCli, tempDir } from './helpers.mjs';
+
+const { version } = JSON.parse(fs.readFileSync(path.join(PROJECT, 'package.json'), 'utf8'));
+const env = { PATH: process.env.PATH, NO_COLOR: '1' };
+
+test('the single-file bundle runs with no node_modules and answers like the package', () => {
+  execFileSync(process.execPath, [path.join(PROJECT, 'scripts/bundle.mjs')], { stdio: 'ignore' });
+  const dir = tempDir('iommu-groups-bundle-');
+  fs.copyFileSync(path.join(PROJECT, 'dist/iommu-groups.mjs'), path.join(dir, 'iommu-groups.mjs'));
+  const run = (args) => spawnSync(process.execPath, [path.join(dir, 'iommu-groups.mjs'), ...args], { encoding: 'utf8', env, cwd: dir });
+  assert.equal(run(['--version']).stdout, `${version}\n`);
+  const root = fixture('q35-intel-vfio');
+  for (const args of [['list', '--format', 'table'], ['check', '0b:01.0', '--format', 'json'], ['tree'], ['explain', '08:00.0']]) {
+    const a = run([...args, '--root', root, '--pci-ids', TEST_IDS]);
+    const b = runCli([...args, '--root', root, '--pci-ids', TEST_IDS]);
+    assert.deepEqual([a.stdout, a.stderr, a.status], [b.stdout, b.stderr, b.code], args.join(' '));
+  }
+});
+
+test('npm pack: the tarball installs into a temporary prefix and runs', () => {
+  const dir = tempDir('iommu-groups-pack-');
+  const tgz = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: PROJECT, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'error' } }).trim().split('\n').pop();
+  const prefix = path.join(dir, 'prefix');
+  execFileSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', path.join(dir, tgz)], { encoding: 'utf8', stdio: 'pipe' });
+  const bin = path.join(prefix, 'bin', 'iommu-groups');
+  assert.equal(spawnSync(bin, ['--version'], { encoding: 'utf8', env }).stdout, `${version}\n`);
+  const r = spawnSync(bin, ['list', '--root', fixture('q35-intel'), '--format', 'plain', '--pci-ids', TEST_IDS], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, runCli(['list', '--root', fixture('q35-intel'), '--format', 'plain', '--pci-ids', TEST_IDS]).stdout);
+  const files = execFileSync('tar', ['tzf', path.join(dir, tgz)], { encoding: 'utf8' });
+  assert.doesNotMatch(files, /package\/(src|test|scripts)\//, 'only bin/, dist/ and README in the package');
+});
+
+function complete(shell, words) {
+  const script = `eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} completion ${shell})"
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); _iommu_groups; echo "\${COMPREPLY[*]}"`;
+  const r = spawnSync(shell, ['-c', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('bash completion: commands, options per command, option values', () => {
+  assert.equal(complete('bash', ['iommu-groups', 'ch']), 'check');
+  assert.equal(complete('bash', ['iommu-groups', 'list', '--form']), '--format');
+  assert.equal(complete('bash', ['iommu-groups', 'tree', '--format', 'd']), 'dot');
+  assert.equal(complete('bash', ['iommu-groups', 'check', '--s']), '--strict');
+  assert.equal(complete('bash', ['iommu-groups', 'list', '--class', 'g']), 'gpu');
+});
+
+test('zsh completion (through bashcompinit)', { skip: hasCommand('zsh') || process.env.CI ? false : 'zsh is not installed' }, () => {
+  const script = `autoload -U compinit && compinit -u; eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} completion zsh)"; echo "\${_comps[iommu-groups]}"`;
+  const r = spawnSync('zsh', ['-c', script], { encoding: 'utf8' });
+  assert.equal(r.stdout.trim(), '_bash_complete -F _iommu_groups');
+});
