@@ -21,6 +21,8 @@ export interface Io {
   out(s: string): void;
   err(s: string): void;
   version: string;
+  /** Call `stop` on SIGINT or SIGTERM (for watch); returns a function that removes the handlers. */
+  onStopSignal?(stop: () => void): () => void;
 }
 
 const PREFLIGHT_FORMATS = ['table', 'json', 'plain'] as const;

@@ -37,6 +37,14 @@ export async function main(): Promise<void> {
       out: (s) => void process.stdout.write(s),
       err: (s) => void process.stderr.write(s),
       version: version(),
+      onStopSignal: (stop) => {
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+        return () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        };
+      },
     });
   } catch (err) {
     // Not an AppError: a bug. Keep the stack so it can be reported.

@@ -1,5 +1,5 @@
 // `watch`: read the root again every --interval seconds and print what changed, as text lines or
-// JSON lines. Ends cleanly (exit 0) on SIGINT or SIGTERM.
+// JSON lines. Ends cleanly (exit 0) on SIGINT or SIGTERM (signals come through the Io).
 import { changeText, diffModels } from '../analyse/watch-diff.js';
 import { EXIT, UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
@@ -31,13 +31,12 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
       for (const c of diffModels(prev, next)) io.out(json ? JSON.stringify({ time: t, ...c }) + '\n' : `${t} ${visible(changeText(c))}\n`);
       prev = next;
     }, secs * 1000);
+    let off = () => {};
     const stop = () => {
       clearInterval(timer);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      off();
       resolve(EXIT.OK);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    off = io.onStopSignal?.(stop) ?? off;
   });
 }
