@@ -3,9 +3,11 @@
 // functions (scripts/bench/generate.mjs, cloned from the q35-intel capture), all in one run on
 // one machine: medians of repeated wall times, the ratio to the lspci reference, peak RSS (GNU
 // time's %M), the classic shell loop at 256, and start-up (--version against a bare `node -e 0`).
-// Options: --sizes 256,1024,4096  --runs N (default 7)  --out DIR (default .tmp/bench)
+// Options: --sizes 256,1024,4096  --runs N (default 7)  --out DIR (default $TMPDIR/iommu-groups-bench,
+// outside the project so that copies of it, such as the lab VM's, stay small)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.mjs';
@@ -18,7 +20,7 @@ const opt = (name, dflt) => {
 };
 const SIZES = opt('--sizes', '256,1024,4096').split(',').map(Number);
 const RUNS = Number(opt('--runs', '7'));
-const OUT = path.resolve(opt('--out', path.join(project, '.tmp', 'bench')));
+const OUT = path.resolve(opt('--out', path.join(os.tmpdir(), 'iommu-groups-bench')));
 const IDS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids'].find((p) => fs.existsSync(p));
 
 if (!fs.existsSync('/usr/bin/time') || spawnSync('lspci', ['--version']).status !== 0) {
