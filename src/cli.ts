@@ -234,9 +234,9 @@ Exit codes:
     .argument('<out>', 'a new directory, or a file name ending in .tar.gz')
     .option('--root <dir>', 'snapshot the tree under DIR instead of /')
     .addHelpText('after', `
-It writes only under OUT (never under /sys, /proc or /dev). Files it could not read are kept as
-empty mode-000 files and listed in OUT/snapshot-meta/unreadable.txt; device nodes are stood in by
-empty files (snapshot-meta/stand-ins.txt). Run it as root to capture full config space.
+It writes only under OUT (never under /sys, /proc or /dev). Files it could not read are listed in
+OUT/snapshot-meta/unreadable.txt and read back as unreadable; device nodes are stood in by empty
+files (snapshot-meta/stand-ins.txt). Run it as root to capture full config space.
 
 Examples:
   sudo iommu-groups snapshot host.tar.gz

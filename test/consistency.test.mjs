@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { readModel } from '../dist/read/read-model.js';
 import { buildListView } from '../dist/analyse/list-view.js';
-import { PROJECT, fixtureCopy, hasCommand, runCli, tempDir } from './helpers.mjs';
+import { fixtureCopy, hasCommand, runCli, worldReadableBuild } from './helpers.mjs';
 
 const G = 'sys/kernel/iommu_groups';
 const NIC = 'sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0';
@@ -116,12 +116,3 @@ test('an unreadable device directory (EACCES) is reported, not guessed', { skip:
   assert.deepEqual(doc.issues, [], 'an unreadable link is not reported as a missing one');
 });
 
-/** The checkout may sit in a 0700 directory: give the other user its own copy of the runtime. */
-function worldReadableBuild() {
-  const dir = tempDir('iommu-groups-build-');
-  const r = spawnSync('tar', ['-C', PROJECT, '--exclude=node_modules/typescript', '-cf', '-', 'bin', 'dist', 'package.json', 'node_modules'], { maxBuffer: 1 << 30 });
-  assert.equal(r.status, 0);
-  assert.equal(spawnSync('tar', ['-C', dir, '-xf', '-'], { input: r.stdout }).status, 0);
-  spawnSync('chmod', ['-R', 'a+rX', dir]);
-  return path.join(dir, 'bin', 'iommu-groups.js');
-}

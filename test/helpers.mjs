@@ -69,3 +69,13 @@ export function runCli(args, { env = {}, input } = {}) {
 export function hasCommand(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
+
+/** The checkout may sit in a 0700 directory: give the other user its own copy of the runtime. */
+export function worldReadableBuild() {
+  const dir = tempDir('iommu-groups-build-');
+  const r = spawnSync('tar', ['-C', PROJECT, '--exclude=node_modules/typescript', '-cf', '-', 'bin', 'dist', 'package.json', 'node_modules'], { maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error('tar of the build failed');
+  if (spawnSync('tar', ['-C', dir, '-xf', '-'], { input: r.stdout }).status !== 0) throw new Error('untar of the build failed');
+  spawnSync('chmod', ['-R', 'a+rX', dir]);
+  return path.join(dir, 'bin', 'iommu-groups.js');
+}

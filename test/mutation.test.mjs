@@ -9,9 +9,10 @@ import { judge, runMutations } from './mutate.mjs';
 import { BIN, FIXTURES, fixtureCopy } from './helpers.mjs';
 
 test('mutation run: 90 damaged variants, every command, no crash, documented exit codes, valid JSON', async () => {
-  const res = await runMutations({ seed: 7, count: 90, fixtures: FIXTURES });
+  // snapshot on one variant in ten: it is the slow one (file creation); `npm run mutate` runs it on all.
+  const res = await runMutations({ seed: 7, count: 90, fixtures: FIXTURES, snapshotEvery: 10 });
   assert.deepEqual(res.failures, []);
-  assert.equal(res.commands, 90 * 11);
+  assert.equal(res.commands, 90 * 10 + 9);
   assert.ok(res.changed >= 30, `the damage changed the output of only ${res.changed} variants`);
 });
 

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { BIN, FIXTURES, PROJECT, TEST_IDS, fixture, fixtureCopy, runCli, tempDir } from './helpers.mjs';
+import { BIN, FIXTURES, PROJECT, TEST_IDS, fixture, fixtureCopy, hasCommand, runCli, tempDir, worldReadableBuild } from './helpers.mjs';
 
 const COMMANDS = [
   ['list', '--format', 'json'],
@@ -92,4 +92,47 @@ test('snapshot writes only under OUT (fs trap) and refuses dangerous or occupied
     const e = runCli(args);
     assert.deepEqual([e.stdout, e.stderr, e.code], ['', msg, 2], args.join(' '));
   }
+});
+
+test('a link loop inside a path is left out and listed; the rest round-trips (found by the mutation run)', () => {
+  const root = fixtureCopy('q35-intel-vfio');
+  fs.unlinkSync(path.join(root, 'sys/block/nvme1n1'));
+  fs.symlinkSync('nvme1n1', path.join(root, 'sys/block/nvme1n1'));
+  const out = path.join(tempDir('iommu-groups-snap-'), 'snap');
+  const r = runCli(['snapshot', out, '--root', root]);
+  assert.deepEqual([r.stderr, r.code], ['', 0]);
+  assert.equal(fs.readFileSync(path.join(out, 'snapshot-meta/unreadable.txt'), 'utf8'), 'sys/block/nvme1n1/dev\tELOOP\n');
+  assert.equal(fs.readFileSync(path.join(out, 'snapshot-meta/skipped.txt'), 'utf8'), '');
+  same(root, out, [['list', '--format', 'json'], ['check', '09:00.0', '--format', 'json']]);
+});
+
+// As an ordinary user (the lab VM found this): write-only attributes are unreadable to tar, so
+// placeholders must be readable for the .tar.gz to be made at all.
+/** A copy of a capture that another user can read (the test scratch directories are 0700). */
+function readableCopy(name) {
+  const root = fixtureCopy(name);
+  execFileSync('chmod', ['-R', 'a+rX', root]);
+  return root;
+}
+const asNobody = process.getuid?.() === 0 && hasCommand('setpriv') ? false : 'needs root and setpriv to run as another user';
+test('snapshot to .tar.gz as an unprivileged user works and round-trips', { skip: asNobody }, () => {
+  const bin = worldReadableBuild();
+  const root = readableCopy('q35-intel-vfio');
+  const dir = tempDir('iommu-groups-snap-');
+  fs.chmodSync(dir, 0o777);
+  const tgz = path.join(dir, 'user.tar.gz');
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'snapshot', tgz, '--root', root], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  assert.equal(r.status, 0, r.stderr);
+  const x = path.join(dir, 'x');
+  fs.mkdirSync(x);
+  execFileSync('tar', ['xzf', tgz, '-C', x]);
+  same(root, x, [['list', '--format', 'json'], ['host', '--format', 'json']]);
+});
+
+test('an unwritable OUT ends with exit 2 and one message, no stack', { skip: asNobody }, () => {
+  const bin = worldReadableBuild();
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'snapshot', '/root/nope.tar.gz', '--root', readableCopy('q35-intel')], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  assert.equal(r.status, 2, r.stderr);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.match(r.stderr, /^iommu-groups: snapshot: /);
 });

@@ -10,7 +10,7 @@ export async function runSnapshot(out: string, opts: { root?: string }, io: Io):
   const r = takeSnapshot(root, out);
   io.out(
     `snapshot: ${r.entries} entries (${r.files} files with content) from ${visible(root)} in ${visible(r.out)}` +
-      `${r.unreadable.length ? `; ${r.unreadable.length} unreadable, kept as empty mode-000 files (snapshot-meta/unreadable.txt)` : ''}` +
+      `${r.unreadable.length ? `; ${r.unreadable.length} unreadable, listed in snapshot-meta/unreadable.txt and read as such from the snapshot` : ''}` +
       `${r.standIns.length ? `; ${r.standIns.length} device nodes stood in by empty files` : ''}\n` +
       `read it with: iommu-groups list --root ${/\.(tar\.gz|tgz)$/.test(r.out) ? 'DIR (after: mkdir DIR && tar xzf ' + visible(r.out) + ' -C DIR)' : visible(r.out)}\n`,
   );

@@ -37,25 +37,56 @@ export const MAX_ATTR_BYTES = 64 * 1024;
 // final-component symlink from leading the read outside the root. Never any write flag.
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW;
 
-/**
- * A sysfs tree under a root directory ("/" on a host, an extracted capture in tests).
- * Paths given to its methods are relative to the root ("sys/kernel/iommu_groups").
- */
+/** Where `snapshot` lists the files it could not read (path TAB errno per line). */
+export const SNAPSHOT_UNREADABLE = 'snapshot-meta/unreadable.txt';
+
+function loadRecordedUnreadable(file: string): Map<string, string> {
+  const m = new Map<string, string>();
+  let text: string;
+  try {
+    const fd = fs.openSync(file, OPEN_FLAGS);
+    try {
+      // Bounded like every other read: at most 1 MiB of the list is honoured.
+      const buf = Buffer.allocUnsafe(1 << 20);
+      let n = 0;
+      for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
+      text = buf.toString('utf8', 0, n);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return m; // not a snapshot, or one without the list
+  }
+  for (const line of text.split('\n')) {
+    const [p, errno] = line.split('\t');
+    if (p && errno) m.set(p, /^E[A-Z0-9]{1,15}$/.test(errno) ? errno : 'EIO');
+  }
+  return m;
+}
+
 /** Scratch space shared by every read (the tool is single-threaded and reads synchronously). */
 let scratch = Buffer.allocUnsafe(MAX_ATTR_BYTES + 1);
 
 /** What a read saw, for `snapshot`: every listing, file read, link read and lstat, with its result. */
 export type Recorder = (op: 'list' | 'read' | 'link' | 'kind', rel: string, result: Got<unknown>) => void;
 
+/**
+ * A sysfs tree under a root directory ("/" on a host, an extracted capture in tests).
+ * Paths given to its methods are relative to the root ("sys/kernel/iommu_groups").
+ */
 export class SysRoot {
   readonly root: string;
   private readonly realRoot: string;
   /** Set by `snapshot` to learn exactly which entries the readers use; unset otherwise. */
   recorder: Recorder | null = null;
 
+  /** Files a snapshot could not read on its source (snapshot-meta/unreadable.txt): read as such. */
+  private readonly recordedUnreadable: Map<string, string>;
+
   constructor(root: string) {
     this.root = path.resolve(root);
     this.realRoot = safeRealpath(this.root) ?? this.root;
+    this.recordedUnreadable = this.root === '/' ? new Map() : loadRecordedUnreadable(this.abs(SNAPSHOT_UNREADABLE));
   }
 
   abs(rel: string): string {
@@ -99,6 +130,8 @@ export class SysRoot {
   }
 
   private readScratch(rel: string, max: number): Got<Buffer> {
+    const recorded = this.recordedUnreadable.get(rel);
+    if (recorded !== undefined) return unreadable(recorded);
     let fd: number;
     try {
       fd = fs.openSync(this.abs(rel), OPEN_FLAGS);

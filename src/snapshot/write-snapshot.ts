@@ -2,10 +2,10 @@
 // they read, link they read, entry they lstat) into a directory or a .tar.gz, so that every command
 // run with --root on it answers as it did on the host. Relative links are kept as links. The one
 // module that writes, and only under OUT; it never writes to the root it reads.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../errors.js';
+import { AppError, UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
 import type { Got } from '../read/sysfs-root.js';
 
@@ -15,7 +15,10 @@ export interface SnapshotResult {
   entries: number;
   /** Files whose content was copied. */
   files: number;
-  /** Files the readers could not read on the source: kept as empty mode-000 files and listed. */
+  /**
+   * Files the readers could not read on the source, with the errno: listed in
+   * snapshot-meta/unreadable.txt, which SysRoot honours when reading the snapshot back.
+   */
   unreadable: { path: string; error: string }[];
   /** Entries that are not regular files on the source (device nodes, FIFOs): empty files here. */
   standIns: string[];
@@ -24,6 +27,7 @@ export interface SnapshotResult {
 type Event = { op: 'list' | 'read' | 'link' | 'kind'; rel: string; result: Got<unknown> };
 
 const FORBIDDEN = ['/sys', '/proc', '/dev'];
+const FATAL = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EACCES', 'EPERM']);
 
 export function takeSnapshot(root: string, outArg: string): SnapshotResult {
   const tarball = /\.(tar\.gz|tgz)$/.test(outArg);
@@ -39,14 +43,31 @@ export function takeSnapshot(root: string, outArg: string): SnapshotResult {
     },
   });
 
-  const dest = tarball ? fs.mkdtempSync(path.join(path.dirname(out), '.iommu-groups-snapshot-')) : out;
+  const dest = tarball ? outside(() => fs.mkdtempSync(path.join(path.dirname(out), '.iommu-groups-snapshot-')), out) : out;
   try {
-    fs.mkdirSync(dest, { recursive: true });
+    outside(() => fs.mkdirSync(dest, { recursive: true }), out);
     const res = write(root, dest, events);
-    if (tarball) execFileSync('tar', ['-czf', out, '-C', dest, '.']);
+    if (tarball) {
+      const t = spawnSync('tar', ['-czf', out, '-C', dest, '.'], { encoding: 'utf8' });
+      if (t.status !== 0) {
+        const why = t.error ? String(t.error.message) : (t.stderr.trim().split('\n')[0] ?? `exit ${t.status}`);
+        throw new AppError(`snapshot: tar could not write ${out}: ${why}`, { hint: 'write a directory instead of a .tar.gz, or check the space where OUT goes' });
+      }
+    }
     return { ...res, out };
   } finally {
     if (tarball) fs.rmSync(dest, { recursive: true, force: true });
+  }
+}
+
+/** Runs one step that writes where OUT goes; any failure there is the user's to fix, not a bug. */
+function outside<T>(step: () => T, out: string): T {
+  try {
+    return step();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (!e.code) throw err;
+    throw new AppError(`snapshot: cannot write ${out}: ${e.code}`, { hint: 'check the space and permissions where OUT goes' });
   }
 }
 
@@ -93,11 +114,12 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
     fs.symlinkSync(text, dst(rel));
     entries++;
   };
+  // Placeholders are readable (0644 or 0444) whatever the source mode: the readers only need their
+  // presence, and tar run by a non-root user cannot archive a write-only file.
   const placeholder = (rel: string, mode: number, why: 'file' | 'stand-in') => {
     if (exists(rel)) return;
     mkdir(path.dirname(rel));
-    fs.writeFileSync(dst(rel), '', { mode: mode & 0o777 });
-    fs.chmodSync(dst(rel), mode & 0o777);
+    fs.writeFileSync(dst(rel), '', { mode: (mode & 0o222) !== 0 ? 0o644 : 0o444 });
     entries++;
     if (why === 'stand-in') standIns.push(rel);
   };
@@ -114,13 +136,13 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
     else placeholder(rel, st.isFile() ? st.mode : 0o444, st.isFile() ? 'file' : 'stand-in');
   };
 
-  for (const e of events) {
+  const apply = (e: Event) => {
     if (!e.result.ok) {
       if (e.op === 'read' && !e.result.absent) {
-        entry(e.rel);
         unreadable.push({ path: e.rel, error: e.result.error });
+        entry(e.rel);
       }
-      continue;
+      return;
     }
     switch (e.op) {
       case 'list':
@@ -143,13 +165,29 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
         entry(e.rel);
         break;
     }
-  }
-  for (const u of unreadable) fs.chmodSync(dst(u.path), 0);
+  };
 
-  mkdir('snapshot-meta');
+  const skipped: string[] = [];
+  for (const e of events) {
+    try {
+      apply(e);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'ERROR';
+      // Out of space, read-only or forbidden OUT: nothing sensible can be written. Anything else
+      // comes from the shape of the source (a link loop in a path, a file where a directory
+      // belongs): that one entry is left out and listed.
+      if (FATAL.has(code)) throw new AppError(`snapshot: cannot write ${dst(e.rel)}: ${code}`, { hint: 'check the space and permissions where OUT goes' });
+      skipped.push(`${e.rel}\t${code}`);
+    }
+  }
+
   const meta = (name: string, lines: string[]) => fs.writeFileSync(dst(`snapshot-meta/${name}`), lines.map((l) => l + '\n').join(''));
-  meta('unreadable.txt', unreadable.map((u) => `${u.path}\t${u.error}`));
-  meta('stand-ins.txt', standIns);
-  meta('source.txt', [`root\t${path.resolve(root)}`, `taken\t${new Date().toISOString()}`, `uid\t${process.getuid?.() ?? '?'}`]);
+  outside(() => {
+    mkdir('snapshot-meta');
+    meta('unreadable.txt', unreadable.map((u) => `${u.path}\t${u.error}`));
+    meta('stand-ins.txt', standIns);
+    meta('skipped.txt', skipped);
+    meta('source.txt', [`root\t${path.resolve(root)}`, `taken\t${new Date().toISOString()}`, `uid\t${process.getuid?.() ?? '?'}`]);
+  }, dest);
   return { entries, files, unreadable, standIns };
 }
