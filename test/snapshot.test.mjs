@@ -70,7 +70,7 @@ test('an entry that cannot be read is kept as unreadable, and reads as unreadabl
   const out = path.join(tempDir('iommu-groups-snap-'), 'snap');
   assert.equal(runCli(['snapshot', out, '--root', root]).code, 0);
   const rel = path.relative(root, path.join(nic, 'driver_override'));
-  assert.equal(fs.readFileSync(path.join(out, 'snapshot-meta/unreadable.txt'), 'utf8'), `${rel}\tEISDIR\n`);
+  assert.equal(fs.readFileSync(path.join(out, 'snapshot-meta/unreadable.txt'), 'utf8'), `${rel}\tEISDIR\tread\n`);
   same(root, out, [['list', '--device', '01:00.0', '--format', 'json']]);
 });
 
@@ -101,7 +101,7 @@ test('a link loop inside a path is left out and listed; the rest round-trips (fo
   const out = path.join(tempDir('iommu-groups-snap-'), 'snap');
   const r = runCli(['snapshot', out, '--root', root]);
   assert.deepEqual([r.stderr, r.code], ['', 0]);
-  assert.equal(fs.readFileSync(path.join(out, 'snapshot-meta/unreadable.txt'), 'utf8'), 'sys/block/nvme1n1/dev\tELOOP\n');
+  assert.equal(fs.readFileSync(path.join(out, 'snapshot-meta/unreadable.txt'), 'utf8'), ['sys/block/nvme1n1/dev\tELOOP\tread', 'sys/block/nvme1n1\tELOOP\tlist', 'sys/block/nvme1n1/holders\tELOOP\tlist', ''].join('\n'));
   assert.equal(fs.readFileSync(path.join(out, 'snapshot-meta/skipped.txt'), 'utf8'), '');
   same(root, out, [['list', '--format', 'json'], ['check', '09:00.0', '--format', 'json']]);
 });
@@ -135,4 +135,33 @@ test('an unwritable OUT ends with exit 2 and one message, no stack', { skip: asN
   assert.equal(r.status, 2, r.stderr);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   assert.match(r.stderr, /^iommu-groups: snapshot: /);
+});
+
+/** Run the built tool as nobody (uid 65534). */
+function asUser(args) {
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, worldReadableBuild(), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+}
+
+test('what an ordinary user cannot read (a mode-000 device directory, a bus) reads back as unreadable, as root too', { skip: asNobody }, () => {
+  const root = readableCopy('q35-intel');
+  fs.chmodSync(path.join(root, 'sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0'), 0o000);
+  fs.chmodSync(path.join(root, 'sys/bus/virtio/devices'), 0o000);
+  const dir = tempDir('iommu-groups-snap-');
+  fs.chmodSync(dir, 0o777);
+  const out = path.join(dir, 'snap');
+  const r = asUser(['snapshot', out, '--root', root]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    fs.readFileSync(path.join(out, 'snapshot-meta/unreadable.txt'), 'utf8'),
+    ['sys/bus/virtio/devices\tEACCES\tlist', 'sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0\tEACCES\tlist', ''].join('\n'),
+  );
+  for (const args of [['list', '--format', 'json'], ['buses', '--format', 'plain'], ['check', '01:00.0', '--format', 'json']]) {
+    const live = asUser([...args, '--root', root, '--pci-ids', TEST_IDS]);
+    const wanted = [live.stdout.split(root).join('ROOT'), live.stderr.split(root).join('ROOT'), live.code];
+    const asNobodyBack = asUser([...args, '--root', out, '--pci-ids', TEST_IDS]);
+    const asRootBack = runCli([...args, '--root', out, '--pci-ids', TEST_IDS]);
+    for (const back of [asNobodyBack, asRootBack]) assert.deepEqual([back.stdout.split(out).join('ROOT'), back.stderr.split(out).join('ROOT'), back.code], wanted, args.join(' '));
+  }
+  assert.match(asUser(['list', '--format', 'json', '--root', root, '--pci-ids', TEST_IDS]).stdout, /"device": "EACCES"/);
 });

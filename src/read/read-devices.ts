@@ -36,11 +36,17 @@ export function readDevices(sys: SysRoot, issues: Issue[]): RawDevices {
  */
 function walkBuses(sys: SysRoot, issues: Issue[]): string[] {
   const readdirSync = ((dir: fs.PathLike, opts?: unknown) => {
+    const rel = path.relative(sys.root, String(dir)) || '.';
+    const recorded = sys.recordedError('list', rel);
+    if (recorded !== undefined) {
+      issues.push(readError(rel, recorded));
+      return [];
+    }
     try {
       return fs.readdirSync(dir, opts as { withFileTypes: true });
     } catch (err) {
       const g = fromError(err);
-      if (!g.ok && !g.absent) issues.push(readError(path.relative(sys.root, String(dir)) || '.', g.error));
+      if (!g.ok && !g.absent) issues.push(readError(rel, g.error));
       return [];
     }
   }) as typeof fs.readdirSync;

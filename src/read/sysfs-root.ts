@@ -37,8 +37,12 @@ export const MAX_ATTR_BYTES = 64 * 1024;
 // final-component symlink from leading the read outside the root. Never any write flag.
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW;
 
-/** Where `snapshot` lists the files it could not read (path TAB errno per line). */
+/** Where `snapshot` lists what it could not read: path TAB errno TAB operation, one per line. */
 export const SNAPSHOT_UNREADABLE = 'snapshot-meta/unreadable.txt';
+
+/** The ways the readers touch an entry (what the recorder hears, and what a snapshot records). */
+export type ReadOp = 'list' | 'read' | 'link' | 'kind';
+const READ_OPS: ReadonlySet<string> = new Set<ReadOp>(['list', 'read', 'link', 'kind']);
 
 function loadRecordedUnreadable(file: string): Map<string, string> {
   const m = new Map<string, string>();
@@ -58,8 +62,8 @@ function loadRecordedUnreadable(file: string): Map<string, string> {
     return m; // not a snapshot, or one without the list
   }
   for (const line of text.split('\n')) {
-    const [p, errno] = line.split('\t');
-    if (p && errno) m.set(p, /^E[A-Z0-9]{1,15}$/.test(errno) ? errno : 'EIO');
+    const [p, errno, op = 'read'] = line.split('\t');
+    if (p && errno && READ_OPS.has(op)) m.set(`${op} ${p}`, /^E[A-Z0-9]{1,15}$/.test(errno) ? errno : 'EIO');
   }
   return m;
 }
@@ -68,7 +72,7 @@ function loadRecordedUnreadable(file: string): Map<string, string> {
 let scratch = Buffer.allocUnsafe(MAX_ATTR_BYTES + 1);
 
 /** What a read saw, for `snapshot`: every listing, file read, link read and lstat, with its result. */
-export type Recorder = (op: 'list' | 'read' | 'link' | 'kind', rel: string, result: Got<unknown>) => void;
+export type Recorder = (op: ReadOp, rel: string, result: Got<unknown>) => void;
 
 /**
  * A sysfs tree under a root directory ("/" on a host, an extracted capture in tests).
@@ -80,8 +84,13 @@ export class SysRoot {
   /** Set by `snapshot` to learn exactly which entries the readers use; unset otherwise. */
   recorder: Recorder | null = null;
 
-  /** Files a snapshot could not read on its source (snapshot-meta/unreadable.txt): read as such. */
+  /** Entries a snapshot could not read on its source (snapshot-meta/unreadable.txt): read as such. */
   private readonly recordedUnreadable: Map<string, string>;
+
+  /** The errno a snapshot recorded for this operation on this entry on its source, if any. */
+  recordedError(op: ReadOp, rel: string): string | undefined {
+    return this.recordedUnreadable.size === 0 ? undefined : this.recordedUnreadable.get(`${op} ${rel}`);
+  }
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -98,15 +107,20 @@ export class SysRoot {
    * the caller only looks names up (a device directory's ~50 attributes, once per device).
    */
   list(rel: string, sorted = true): Got<string[]> {
-    let r: Got<string[]>;
-    try {
-      const names = fs.readdirSync(this.abs(rel));
-      r = got(sorted ? names.sort(compareBytes) : names);
-    } catch (err) {
-      r = fromError(err);
-    }
+    const r = this.listRaw(rel, sorted);
     this.recorder?.('list', rel, r);
     return r;
+  }
+
+  private listRaw(rel: string, sorted: boolean): Got<string[]> {
+    const recorded = this.recordedError('list', rel);
+    if (recorded !== undefined) return unreadable(recorded);
+    try {
+      const names = fs.readdirSync(this.abs(rel));
+      return got(sorted ? names.sort(compareBytes) : names);
+    } catch (err) {
+      return fromError(err);
+    }
   }
 
   /** Raw bytes of a file, read to EOF (st_size is meaningless on sysfs) and bounded. */
@@ -130,7 +144,7 @@ export class SysRoot {
   }
 
   private readScratch(rel: string, max: number): Got<Buffer> {
-    const recorded = this.recordedUnreadable.get(rel);
+    const recorded = this.recordedError('read', rel);
     if (recorded !== undefined) return unreadable(recorded);
     let fd: number;
     try {
@@ -177,6 +191,8 @@ export class SysRoot {
   }
 
   private kindRaw(rel: string): Got<'file' | 'dir' | 'link' | 'char' | 'block' | 'other'> {
+    const recorded = this.recordedError('kind', rel);
+    if (recorded !== undefined) return unreadable(recorded);
     try {
       const st = fs.lstatSync(this.abs(rel));
       if (st.isFile()) return got('file');
@@ -190,19 +206,23 @@ export class SysRoot {
     }
   }
 
-
   /** The text of a symlink: the kernel's own fact ("../../../../kernel/iommu_groups/13"). */
   readLink(rel: string): Got<string> {
-    let r: Got<string>;
+    const r = this.readLinkRaw(rel);
+    this.recorder?.('link', rel, r);
+    return r;
+  }
+
+  private readLinkRaw(rel: string): Got<string> {
+    const recorded = this.recordedError('link', rel);
+    if (recorded !== undefined) return unreadable(recorded);
     try {
-      r = got(fs.readlinkSync(this.abs(rel)));
+      return got(fs.readlinkSync(this.abs(rel)));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // EINVAL: the entry is there but is not a link.
-      r = code === 'EINVAL' ? unreadable('ENOTLINK') : fromError(err);
+      return code === 'EINVAL' ? unreadable('ENOTLINK') : fromError(err);
     }
-    this.recorder?.('link', rel, r);
-    return r;
   }
 
   /**

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError, UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
-import type { Got } from '../read/sysfs-root.js';
+import type { Got, ReadOp } from '../read/sysfs-root.js';
 
 export interface SnapshotResult {
   out: string;
@@ -16,17 +16,18 @@ export interface SnapshotResult {
   /** Files whose content was copied. */
   files: number;
   /**
-   * Files the readers could not read on the source, with the errno: listed in
+   * Entries (files, directories, links) the readers could not read on the source, with the errno: listed in
    * snapshot-meta/unreadable.txt, which SysRoot honours when reading the snapshot back.
    */
-  unreadable: { path: string; error: string }[];
+  unreadable: { path: string; error: string; op: ReadOp }[];
   /** Entries that are not regular files on the source (device nodes, FIFOs): empty files here. */
   standIns: string[];
 }
 
-type Event = { op: 'list' | 'read' | 'link' | 'kind'; rel: string; result: Got<unknown> };
+type Event = { op: ReadOp; rel: string; result: Got<unknown> };
 
 const FORBIDDEN = ['/sys', '/proc', '/dev'];
+const SHAPE = new Set(['ENOTLINK', 'EOUTSIDE']);
 const FATAL = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EACCES', 'EPERM']);
 
 export function takeSnapshot(root: string, outArg: string): SnapshotResult {
@@ -92,6 +93,7 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
   let entries = 0;
   let files = 0;
   const unreadable: SnapshotResult['unreadable'] = [];
+  const unreadableAt = new Set<string>();
   const standIns: string[] = [];
   const dirs = new Set<string>();
   const mkdir = (rel: string) => {
@@ -138,8 +140,10 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
 
   const apply = (e: Event) => {
     if (!e.result.ok) {
-      if (e.op === 'read' && !e.result.absent) {
-        unreadable.push({ path: e.rel, error: e.result.error });
+      // ENOTLINK and EOUTSIDE come from the shape of the tree, which the copy keeps.
+      if (!e.result.absent && !SHAPE.has(e.result.error) && !unreadableAt.has(`${e.op} ${e.rel}`)) {
+        unreadableAt.add(`${e.op} ${e.rel}`);
+        unreadable.push({ path: e.rel, error: e.result.error, op: e.op });
         entry(e.rel);
       }
       return;
@@ -184,7 +188,7 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
   const meta = (name: string, lines: string[]) => fs.writeFileSync(dst(`snapshot-meta/${name}`), lines.map((l) => l + '\n').join(''));
   outside(() => {
     mkdir('snapshot-meta');
-    meta('unreadable.txt', unreadable.map((u) => `${u.path}\t${u.error}`));
+    meta('unreadable.txt', unreadable.map((u) => `${u.path}\t${u.error}\t${u.op}`));
     meta('stand-ins.txt', standIns);
     meta('skipped.txt', skipped);
     meta('source.txt', [`root\t${path.resolve(root)}`, `taken\t${new Date().toISOString()}`, `uid\t${process.getuid?.() ?? '?'}`]);
