@@ -150,6 +150,9 @@ test('what an ordinary user cannot read (a mode-000 device directory, a bus) rea
   const dir = tempDir('iommu-groups-snap-');
   fs.chmodSync(dir, 0o777);
   const out = path.join(dir, 'snap');
+  const ids = path.join(dir, 'pci.ids'); // the checkout itself may be private (mktemp -d)
+  fs.copyFileSync(TEST_IDS, ids);
+  fs.chmodSync(ids, 0o644);
   const r = asUser(['snapshot', out, '--root', root]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
@@ -157,11 +160,11 @@ test('what an ordinary user cannot read (a mode-000 device directory, a bus) rea
     ['sys/bus/virtio/devices\tEACCES\tlist', 'sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0\tEACCES\tlist', ''].join('\n'),
   );
   for (const args of [['list', '--format', 'json'], ['buses', '--format', 'plain'], ['check', '01:00.0', '--format', 'json']]) {
-    const live = asUser([...args, '--root', root, '--pci-ids', TEST_IDS]);
+    const live = asUser([...args, '--root', root, '--pci-ids', ids]);
     const wanted = [live.stdout.split(root).join('ROOT'), live.stderr.split(root).join('ROOT'), live.code];
-    const asNobodyBack = asUser([...args, '--root', out, '--pci-ids', TEST_IDS]);
-    const asRootBack = runCli([...args, '--root', out, '--pci-ids', TEST_IDS]);
+    const asNobodyBack = asUser([...args, '--root', out, '--pci-ids', ids]);
+    const asRootBack = runCli([...args, '--root', out, '--pci-ids', ids]);
     for (const back of [asNobodyBack, asRootBack]) assert.deepEqual([back.stdout.split(out).join('ROOT'), back.stderr.split(out).join('ROOT'), back.code], wanted, args.join(' '));
   }
-  assert.match(asUser(['list', '--format', 'json', '--root', root, '--pci-ids', TEST_IDS]).stdout, /"device": "EACCES"/);
+  assert.match(asUser(['list', '--format', 'json', '--root', root, '--pci-ids', ids]).stdout, /"device": "EACCES"/);
 });
