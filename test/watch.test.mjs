@@ -1,5 +1,5 @@
 // `watch`: changes made to a copy of a real capture while it runs are reported (text and JSON
-// lines), and SIGTERM ends it cleanly with exit 0.
+// lines), and SIGTERM or SIGINT (Ctrl-C) ends it cleanly with exit 0.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,10 +20,10 @@ function startWatch(args) {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const stop = () =>
+  const stop = (signal = 'SIGTERM') =>
     new Promise((resolve) => {
-      child.on('close', (code, signal) => resolve({ code, signal, out, err }));
-      child.kill('SIGTERM');
+      child.on('close', (code, sig) => resolve({ code, signal: sig, out, err }));
+      child.kill(signal);
     });
   return { until, stop, get out() { return out; } };
 }
@@ -62,4 +62,12 @@ test('watch --format json prints JSON lines', async () => {
     { kind: 'group-removed', group: 14, members: ['0000:02:00.0'] },
     { kind: 'driver-changed', device: '0000:0b:02.0', from: 'serial', to: 'vfio-pci' },
   ]);
+});
+
+test('Ctrl-C (SIGINT) ends watch with exit 0, nothing on stderr', async () => {
+  const root = fixtureCopy('q35-intel');
+  const w = startWatch(['--root', root]);
+  await w.until((o) => o.includes('watching'));
+  const r = await w.stop('SIGINT');
+  assert.deepEqual([r.code, r.signal, r.err, r.out.trim().split('\n').length], [0, null, '', 1]);
 });
