@@ -1,6 +1,6 @@
 // `snapshot OUT`: what the tool reads from a root, copied for a bug report or another machine.
 import { EXIT } from '../errors.js';
-import { takeSnapshot } from '../snapshot/write-snapshot.js';
+import { isTarball, takeSnapshot } from '../snapshot/write-snapshot.js';
 import { visible } from '../render/safe-text.js';
 import type { Io } from '../cli.js';
 import { resolveRoot } from './common.js';
@@ -12,7 +12,7 @@ export async function runSnapshot(out: string, opts: { root?: string }, io: Io):
     `snapshot: ${r.entries} entries (${r.files} files with content) from ${visible(root)} in ${visible(r.out)}` +
       `${r.unreadable.length ? `; ${r.unreadable.length} unreadable, listed in snapshot-meta/unreadable.txt and read as such from the snapshot` : ''}` +
       `${r.standIns.length ? `; ${r.standIns.length} device nodes stood in by empty files` : ''}\n` +
-      `read it with: iommu-groups list --root ${/\.(tar\.gz|tgz)$/.test(r.out) ? 'DIR (after: mkdir DIR && tar xzf ' + visible(r.out) + ' -C DIR)' : visible(r.out)}\n`,
+      `read it with: iommu-groups list --root ${isTarball(r.out) ? 'DIR (after: mkdir DIR && tar xzf ' + visible(r.out) + ' -C DIR)' : visible(r.out)}\n`,
   );
   return EXIT.OK;
 }

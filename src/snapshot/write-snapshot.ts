@@ -30,8 +30,13 @@ const FORBIDDEN = ['/sys', '/proc', '/dev'];
 const SHAPE = new Set(['ENOTLINK', 'EOUTSIDE']);
 const FATAL = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EACCES', 'EPERM']);
 
+/** OUT names a .tar.gz (or .tgz) rather than a directory. */
+export function isTarball(out: string): boolean {
+  return /\.(tar\.gz|tgz)$/.test(out);
+}
+
 export function takeSnapshot(root: string, outArg: string): SnapshotResult {
-  const tarball = /\.(tar\.gz|tgz)$/.test(outArg);
+  const tarball = isTarball(outArg);
   const out = path.resolve(outArg);
   checkOut(root, out, tarball);
 
@@ -61,14 +66,18 @@ export function takeSnapshot(root: string, outArg: string): SnapshotResult {
   }
 }
 
-/** Runs one step that writes where OUT goes; any failure there is the user's to fix, not a bug. */
+function cannotWrite(where: string, code: string): AppError {
+  return new AppError(`snapshot: cannot write ${where}: ${code}`, { hint: 'check the space and permissions where OUT goes' });
+}
+
+/** Runs one step that writes where OUT goes; a system error there is the user's to fix, not a bug. */
 function outside<T>(step: () => T, out: string): T {
   try {
     return step();
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (!e.code) throw err;
-    throw new AppError(`snapshot: cannot write ${out}: ${e.code}`, { hint: 'check the space and permissions where OUT goes' });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!code) throw err;
+    throw cannotWrite(out, code);
   }
 }
 
@@ -176,11 +185,12 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
     try {
       apply(e);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'ERROR';
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!code) throw err; // not a system error: a bug, keep its stack
       // Out of space, read-only or forbidden OUT: nothing sensible can be written. Anything else
       // comes from the shape of the source (a link loop in a path, a file where a directory
       // belongs): that one entry is left out and listed.
-      if (FATAL.has(code)) throw new AppError(`snapshot: cannot write ${dst(e.rel)}: ${code}`, { hint: 'check the space and permissions where OUT goes' });
+      if (FATAL.has(code)) throw cannotWrite(dst(e.rel), code);
       skipped.push(`${e.rel}\t${code}`);
     }
   }
