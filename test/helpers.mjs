@@ -70,12 +70,24 @@ export function hasCommand(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
-/** The checkout may sit in a 0700 directory: give the other user its own copy of the runtime. */
+let readableBin = null;
+/** The checkout may sit in a 0700 directory: give the other user its own copy of the runtime (once). */
 export function worldReadableBuild() {
+  if (readableBin) return readableBin;
   const dir = tempDir('iommu-groups-build-');
   const r = spawnSync('tar', ['-C', PROJECT, '--exclude=node_modules/typescript', '-cf', '-', 'bin', 'dist', 'package.json', 'node_modules'], { maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error('tar of the build failed');
   if (spawnSync('tar', ['-C', dir, '-xf', '-'], { input: r.stdout }).status !== 0) throw new Error('untar of the build failed');
   spawnSync('chmod', ['-R', 'a+rX', dir]);
-  return path.join(dir, 'bin', 'iommu-groups.js');
+  readableBin = path.join(dir, 'bin', 'iommu-groups.js');
+  return readableBin;
+}
+
+/** Skip reason for tests that need a real non-root reader (false when they can run). */
+export const NOBODY_SKIP = process.getuid?.() === 0 && hasCommand('setpriv') ? false : 'needs root and setpriv to run as another user';
+
+/** Run the built tool as nobody (uid 65534) with setpriv; real permission errors, no root. */
+export function runAsNobody(args) {
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, worldReadableBuild(), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
 }

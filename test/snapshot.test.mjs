@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { BIN, FIXTURES, PROJECT, TEST_IDS, fixture, fixtureCopy, hasCommand, runCli, tempDir, worldReadableBuild } from './helpers.mjs';
+import { BIN, FIXTURES, NOBODY_SKIP, PROJECT, TEST_IDS, fixture, fixtureCopy, runAsNobody, runCli, tempDir } from './helpers.mjs';
 
 const COMMANDS = [
   ['list', '--format', 'json'],
@@ -114,36 +114,27 @@ function readableCopy(name) {
   execFileSync('chmod', ['-R', 'a+rX', root]);
   return root;
 }
-const asNobody = process.getuid?.() === 0 && hasCommand('setpriv') ? false : 'needs root and setpriv to run as another user';
-test('snapshot to .tar.gz as an unprivileged user works and round-trips', { skip: asNobody }, () => {
-  const bin = worldReadableBuild();
+test('snapshot to .tar.gz as an unprivileged user works and round-trips', { skip: NOBODY_SKIP }, () => {
   const root = readableCopy('q35-intel-vfio');
   const dir = tempDir('iommu-groups-snap-');
   fs.chmodSync(dir, 0o777);
   const tgz = path.join(dir, 'user.tar.gz');
-  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'snapshot', tgz, '--root', root], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-  assert.equal(r.status, 0, r.stderr);
+  const r = runAsNobody(['snapshot', tgz, '--root', root]);
+  assert.equal(r.code, 0, r.stderr);
   const x = path.join(dir, 'x');
   fs.mkdirSync(x);
   execFileSync('tar', ['xzf', tgz, '-C', x]);
   same(root, x, [['list', '--format', 'json'], ['host', '--format', 'json']]);
 });
 
-test('an unwritable OUT ends with exit 2 and one message, no stack', { skip: asNobody }, () => {
-  const bin = worldReadableBuild();
-  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'snapshot', '/root/nope.tar.gz', '--root', readableCopy('q35-intel')], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-  assert.equal(r.status, 2, r.stderr);
+test('an unwritable OUT ends with exit 2 and one message, no stack', { skip: NOBODY_SKIP }, () => {
+  const r = runAsNobody(['snapshot', '/root/nope.tar.gz', '--root', readableCopy('q35-intel')]);
+  assert.equal(r.code, 2, r.stderr);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   assert.match(r.stderr, /^iommu-groups: snapshot: /);
 });
 
-/** Run the built tool as nobody (uid 65534). */
-function asUser(args) {
-  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, worldReadableBuild(), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
-}
-
-test('what an ordinary user cannot read (a mode-000 device directory, a bus) reads back as unreadable, as root too', { skip: asNobody }, () => {
+test('what an ordinary user cannot read (a mode-000 device directory, a bus) reads back as unreadable, as root too', { skip: NOBODY_SKIP }, () => {
   const root = readableCopy('q35-intel');
   fs.chmodSync(path.join(root, 'sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0'), 0o000);
   fs.chmodSync(path.join(root, 'sys/bus/virtio/devices'), 0o000);
@@ -153,18 +144,18 @@ test('what an ordinary user cannot read (a mode-000 device directory, a bus) rea
   const ids = path.join(dir, 'pci.ids'); // the checkout itself may be private (mktemp -d)
   fs.copyFileSync(TEST_IDS, ids);
   fs.chmodSync(ids, 0o644);
-  const r = asUser(['snapshot', out, '--root', root]);
+  const r = runAsNobody(['snapshot', out, '--root', root]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     fs.readFileSync(path.join(out, 'snapshot-meta/unreadable.txt'), 'utf8'),
     ['sys/bus/virtio/devices\tEACCES\tlist', 'sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0\tEACCES\tlist', ''].join('\n'),
   );
   for (const args of [['list', '--format', 'json'], ['buses', '--format', 'plain'], ['check', '01:00.0', '--format', 'json']]) {
-    const live = asUser([...args, '--root', root, '--pci-ids', ids]);
+    const live = runAsNobody([...args, '--root', root, '--pci-ids', ids]);
     const wanted = [live.stdout.split(root).join('ROOT'), live.stderr.split(root).join('ROOT'), live.code];
-    const asNobodyBack = asUser([...args, '--root', out, '--pci-ids', ids]);
+    const asNobodyBack = runAsNobody([...args, '--root', out, '--pci-ids', ids]);
     const asRootBack = runCli([...args, '--root', out, '--pci-ids', ids]);
     for (const back of [asNobodyBack, asRootBack]) assert.deepEqual([back.stdout.split(out).join('ROOT'), back.stderr.split(out).join('ROOT'), back.code], wanted, args.join(' '));
   }
-  assert.match(asUser(['list', '--format', 'json', '--root', root, '--pci-ids', ids]).stdout, /"device": "EACCES"/);
+  assert.match(runAsNobody(['list', '--format', 'json', '--root', root, '--pci-ids', ids]).stdout, /"device": "EACCES"/);
 });

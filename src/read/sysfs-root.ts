@@ -62,8 +62,8 @@ function loadRecordedUnreadable(file: string): Map<string, string> {
     return m; // not a snapshot, or one without the list
   }
   for (const line of text.split('\n')) {
-    const [p, errno, op = 'read'] = line.split('\t');
-    if (p && errno && READ_OPS.has(op)) m.set(`${op} ${p}`, /^E[A-Z0-9]{1,15}$/.test(errno) ? errno : 'EIO');
+    const [p, errno, op] = line.split('\t');
+    if (p && errno && op !== undefined && READ_OPS.has(op)) m.set(`${op} ${p}`, /^E[A-Z0-9]{1,15}$/.test(errno) ? errno : 'EIO');
   }
   return m;
 }
