@@ -61,7 +61,7 @@ Examples:
   iommu-groups list --format json | jq '.groups[] | select(.verdict.kind=="isolated") | .id'
   iommu-groups buses                       isolation status per bus
   iommu-groups host                        is this machine ready for VFIO passthrough?
-  iommu-groups check 01:00.0               can this device go to a VM? what is in the way?
+  iommu-groups check 01:00.0 01:00.1       can these go to a VM? ready, steps, blocked or unknown
   iommu-groups explain 08:00.0             why is its group the way it is?
   iommu-groups tree                        the PCI topology with group boundaries
   iommu-groups list --root ./capture       read a captured tree instead of /
@@ -140,22 +140,38 @@ ${PREFLIGHT_EXIT_HELP('host', 'an item fails (no active IOMMU is a failure)')}`)
   addCommon(
     program
       .command('check')
-      .description('Can these devices go to a VM? Checks each target\'s group and prints the commands that would fix what is in the way (never runs them).')
+      .description('Can these devices go to a VM, and what must happen first? All targets are one request (a GPU and its audio function together): one answer, and the steps, printed, never run.')
       .argument('[target...]', 'PCI address (0000:01:00.0 or 01:00.0) or vendor:device id (10de:1b80)')
-      .option('--group <n>', 'check group N as a whole')
-      .option('--strict', 'warnings fail too (exit 1)'),
+      .option('--group <n>', 'check group N as a whole (its endpoints are the targets)')
+      .option('--strict', 'warnings block too (exit 1)'),
     PREFLIGHT_FORMATS,
   )
     .addHelpText('after', `
-Verdicts: PASS (warnings allowed), FAIL, UNKNOWN (something needed could not be read).
-Codes (stable, in JSON and plain output) are listed in README "Pre-flight codes".
+Outcomes, per group the targets touch and for the request (the worst of them):
+  ready    every other member is already VFIO-safe: libvirt (managed='yes') or
+           Proxmox can take the targets now; binding by hand is optional
+  steps    other members must leave host drivers first: the steps in order,
+           with what the host loses; never a device the host needs
+  blocked  driver moves cannot make it work (no IOMMU, a bridge target, a
+           member the host needs: chipset, its disk, its default-route NIC);
+           says what would change it
+  unknown  a fact that decides it could not be read: which, and how to get it
+Codes (stable, in JSON and plain output): README "Pre-flight codes".
 
 Examples:
   iommu-groups check 01:00.0
+  iommu-groups check 01:00.0 01:00.1     a GPU and its audio function together
   iommu-groups check 10de:1b80 --strict
-  iommu-groups check --group 21 --format json
+  iommu-groups check --group 21 --format json | jq -r '.plan.required[].line'
   iommu-groups check 01:00.0 02:00.0 --format plain
-${PREFLIGHT_EXIT_HELP('check', 'a target fails or cannot be decided (with --strict: or has a warning)')}`)
+
+Exit codes:
+  0   ready
+  1   blocked (with --strict: or a warning)
+  2   usage or environment error (bad option, address, id or device; --root)
+  4   ready after steps
+  5   unknown: a fact that decides the outcome could not be read
+  70  internal error (a bug: please report it with the stack trace)`)
     .action(async (targets: string[], opts: CheckOptions) => {
       exitCode = await runCheck(targets, opts, io);
     });

@@ -6,12 +6,16 @@ export const EXIT = {
   OK: 0,
   /** A filter (--device, --group, ...) matched nothing. */
   NO_MATCH: 1,
-  /** host or check: something fails (or, for check, could not be decided). */
+  /** host: an item fails; check: blocked. */
   FAILED: 1,
   /** Bad usage or environment: unknown option, bad address, missing --root, unreadable --pci-ids. */
   USAGE: 2,
   /** No active IOMMU on the host (list, buses). */
   NO_IOMMU: 3,
+  /** check: ready after steps (other group members must leave host drivers first). */
+  STEPS: 4,
+  /** check: a fact that decides the outcome could not be read. */
+  UNKNOWN: 5,
   /** An internal error: a bug, reported with its stack. */
   INTERNAL: 70,
 } as const;

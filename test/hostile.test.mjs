@@ -41,7 +41,7 @@ test('hostile strings: never raw on the terminal, exact in JSON, TSV columns int
   ];
   for (const args of runs) {
     const r = runCli([...args, '--root', root, '--pci-ids', ids]);
-    assert.ok([0, 1].includes(r.code), `${args.join(' ')}: ${r.stderr}`);
+    assert.ok([0, 1, 4, 5].includes(r.code), `${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stdout.replace(/[\t\n]/g, ''), RAW, args.join(' '));
     assert.doesNotMatch(r.stderr.replace(/\n/g, ''), RAW, args.join(' '));
   }
@@ -57,10 +57,19 @@ test('hostile strings: never raw on the terminal, exact in JSON, TSV columns int
 
   // The commands for moving 0b:02.0 off its (hostile) driver: addresses only, nothing from the name.
   const check = JSON.parse(runCli(['check', '0b:01.0', '--format', 'json', '--root', root, '--pci-ids', ids]).stdout);
-  assert.deepEqual(check.commands.oneOff, [
+  assert.equal(check.outcome, 'steps');
+  assert.deepEqual(check.plan.required.map((s) => s.line), [
     'echo vfio-pci | sudo tee /sys/bus/pci/devices/0000:0b:02.0/driver_override > /dev/null',
     'echo 0000:0b:02.0 | sudo tee /sys/bus/pci/devices/0000:0b:02.0/driver/unbind > /dev/null',
     'echo 0000:0b:02.0 | sudo tee /sys/bus/pci/drivers_probe > /dev/null',
   ]);
-  assert.deepEqual(check.commands.persistent, ['sudo driverctl set-override 0000:0b:02.0 vfio-pci']);
+  assert.deepEqual(check.plan.persistent.map((s) => s.line), ['sudo driverctl set-override 0000:0b:02.0 vfio-pci']);
+
+  // A module link whose name would add a line to modprobe.d ("install vfio-pci /bin/sh"): never printed.
+  const evilModule = 'x\ninstall vfio-pci reboot';
+  fs.mkdirSync(path.join(root, 'sys/module', evilModule));
+  fs.symlinkSync(`../../../../module/${evilModule}`, path.join(root, 'sys/bus/pci/drivers', EVIL_DRIVER, 'module'));
+  const again = runCli(['check', '0b:01.0', '--format', 'json', '--root', root, '--pci-ids', ids]);
+  assert.doesNotMatch(again.stdout, /install vfio-pci/);
+  assert.equal(JSON.parse(again.stdout).plan.byId, null);
 });

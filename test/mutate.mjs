@@ -22,7 +22,7 @@ export function rng(seed) {
 }
 
 const HOSTILE = ['\x1b[2J\x1b[31mpwned', "x'; rm -rf / #", '$(reboot)', 'tab\there', 'nl\nhere', '\u202egnp.exe', '\x9b31m'];
-export const DOCUMENTED_EXIT_CODES = new Set([0, 1, 2, 3]);
+export const DOCUMENTED_EXIT_CODES = new Set([0, 1, 2, 3, 4, 5]);
 
 /** Every entry under sys/ and proc/ of a tree, by kind (lstat, not following links). */
 function inventory(root) {
@@ -152,7 +152,8 @@ export function judge(args, r) {
   else if (!DOCUMENTED_EXIT_CODES.has(r.code)) p.push(`exit code ${r.code}`);
   if (/\n\s+at .+:\d+:\d+\)?\n/.test(r.err)) p.push('stack trace on stderr');
   const json = args.includes('json');
-  if (json && r.code === 0) {
+  // check prints its JSON document for every outcome (0 ready, 1 blocked, 4 steps, 5 unknown).
+  if (json && (r.code === 0 || (args[0] === 'check' && [1, 4, 5].includes(r.code)))) {
     try {
       JSON.parse(r.out);
     } catch (e) {

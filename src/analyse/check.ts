@@ -1,11 +1,30 @@
-// `check`: can these devices go to a VM? For each target: its group, every member's driver, and
-// the other things vfio-pci and the kernel refuse, as findings with stable codes, plus the
-// commands that would move each member to vfio-pci (printed, never run). Pure: model in.
+// `check`: can these devices go to a VM, and what must happen first? The targets of one call are
+// one request (a GPU and its audio function are asked together). Each group they touch gets
+// exactly one outcome, and the request the worst of them:
+//   ready    every other member is already VFIO-safe: a managed hypervisor can take the targets now
+//   steps    other members must leave host drivers first, and the host needs none of them
+//   blocked  driver moves cannot make it work (no IOMMU, a bridge target, a member the host needs, ...)
+//   unknown  a fact that decides the outcome could not be read
+// Every finding says what it does to the outcome (`effect`). Pure: model in, report out.
 import { predictGroups, type Prediction } from './grouping.js';
-import { cmdlineParam, finding, kernelAtLeast, worst, type Finding, type Status } from './findings.js';
+import { cmdlineParam, finding, kernelAtLeast, truthy, type Finding, type Status } from './findings.js';
 import { hostReport } from './host-check.js';
+import { hostNeeds } from './host-needs.js';
 import { deviceIndex, groupLinkUnreadable, iommuState, isBridge, noIommuEvidence } from './isolation.js';
+import { lspciClassText, type PciIds } from '../model/pci-ids.js';
 import type { Device, Group, Model } from '../model/types.js';
+
+export type Outcome = 'ready' | 'steps' | 'blocked' | 'unknown';
+
+/** What a finding does to its group's outcome. */
+export type Effect = 'block' | 'unknown' | 'step' | 'none';
+
+export interface CheckFinding extends Finding {
+  effect: Effect;
+}
+
+/** Worst first. */
+export const OUTCOME_RANK: Record<Outcome, number> = { blocked: 3, unknown: 2, steps: 1, ready: 0 };
 
 export interface Target {
   /** What the user typed. */
@@ -14,20 +33,45 @@ export interface Target {
   group: number | null;
 }
 
+/** A device to bind to a VFIO driver: a member that must leave the host, or a target. */
 export interface Move {
-  address: string;
+  device: string;
+  bus: string;
   /** The driver it is bound to now (null: unbound). */
   driver: string | null;
+  /** The VFIO driver for its bus (vfio-pci, vfio-platform, ...). */
+  vfioDriver: string;
   vendorDevice: string | null;
+  /** Kernel module of its current driver (for softdep); null: built in, or not in this tree. */
+  module: string | null;
+  /** "serial, Communication controller [0700]": what the host loses. */
+  what: string;
 }
 
-export interface TargetReport {
-  target: Target;
+export interface GroupCheck {
+  /** null: the targets have no group (no IOMMU, or no group for them). */
   group: number | null;
-  verdict: Status;
-  findings: Finding[];
-  /** Members that must be bound to vfio-pci before the group can go to a VM. */
+  /** Target devices in this group (names). */
+  targets: string[];
+  outcome: Outcome;
+  findings: CheckFinding[];
+  /** Other members that must leave host drivers before the group can be used: required steps. */
   moves: Move[];
+  /** Targets not yet on a VFIO driver: optional by hand, a managed hypervisor binds them itself. */
+  binds: Move[];
+}
+
+export interface CheckReport {
+  outcome: Outcome;
+  groups: GroupCheck[];
+  targets: { spec: string; device: string | null; group: number | null; outcome: Outcome }[];
+}
+
+export interface CheckOptions {
+  /** Warnings block too. */
+  strict?: boolean;
+  /** For class names in "what the host loses". */
+  ids?: PciIds | null;
 }
 
 /** Drivers that leave a group usable for VFIO (Linux 5.19+ rule; variant drivers contain "vfio"). */
@@ -35,166 +79,258 @@ export function isVfioDriver(driver: string): boolean {
   return /vfio/.test(driver);
 }
 
-export function checkTargets(model: Model, targets: readonly Target[]): TargetReport[] {
-  const ctx: Ctx = {
-    model,
-    byPath: deviceIndex(model),
-    groups: new Map(model.groups.map((g) => [g.id, g])),
-    host: hostReport(model),
-    prediction: null,
-  };
-  return targets.map((t) => checkOne(ctx, t));
+/** The VFIO driver that takes devices of each bus, by driver_override. */
+export const VFIO_DRIVER_FOR_BUS: Readonly<Record<string, string>> = {
+  pci: 'vfio-pci',
+  platform: 'vfio-platform',
+  amba: 'vfio-amba',
+  'fsl-mc': 'vfio-fsl-mc',
+  cdx: 'vfio-cdx',
+};
+
+export function worstOutcome(os: readonly Outcome[]): Outcome {
+  return os.reduce<Outcome>((w, o) => (OUTCOME_RANK[o] > OUTCOME_RANK[w] ? o : w), 'ready');
 }
 
 interface Ctx {
   model: Model;
+  opts: CheckOptions;
   byPath: Map<string, Device>;
   groups: Map<number, Group>;
   host: ReturnType<typeof hostReport>;
   prediction: Prediction | null;
 }
 
-function checkOne(ctx: Ctx, target: Target): TargetReport {
-  const f: Finding[] = [];
-  const moves: Move[] = [];
-  const { model } = ctx;
-  const t = target.device;
-  const subject = t?.name ?? `group ${target.group}`;
-  const done = (group: number | null): TargetReport => {
-    const v = worst(f.map((x) => x.status));
-    return { target, group, verdict: v === 'info' ? 'ok' : v, findings: f, moves };
-  };
+/** A checker for one model, reused for many requests (fleet output checks every device). */
+export function checker(model: Model, opts: CheckOptions = {}): (targets: readonly Target[]) => CheckReport {
+  const ctx: Ctx = { model, opts, byPath: deviceIndex(model), groups: new Map(model.groups.map((g) => [g.id, g])), host: hostReport(model), prediction: null };
+  return (targets) => checkRequest(ctx, targets);
+}
 
-  if (t && isBridge(t)) {
-    f.push(finding('TARGET_IS_BRIDGE', 'fail', t.name, 'a PCI bridge: vfio-pci refuses bridges (non-normal header type); pass the devices behind it instead', [`${t.path}/config header type ${t.pci?.headerType}`]));
+export function checkTargets(model: Model, targets: readonly Target[], opts: CheckOptions = {}): CheckReport {
+  return checker(model, opts)(targets);
+}
+
+function checkRequest(ctx: Ctx, targets: readonly Target[]): CheckReport {
+  const { model } = ctx;
+  // Buckets: one per group the targets touch; targets without a group each on their own.
+  const buckets = new Map<string, { group: number | null; devices: Device[]; specs: string[] }>();
+  const active = iommuState(model).active;
+  for (const t of targets) {
+    const gid = t.device ? t.device.group : t.group;
+    const key = !active ? 'none' : gid === null ? `device ${t.device?.name}` : `group ${gid}`;
+    const b = buckets.get(key) ?? { group: active ? gid : null, devices: [], specs: [] };
+    if (t.device && !b.devices.includes(t.device)) b.devices.push(t.device);
+    b.specs.push(t.spec);
+    buckets.set(key, b);
   }
-  const st = iommuState(model);
-  if (!st.active) {
-    f.push(finding('NO_IOMMU', 'fail', subject, `no active IOMMU: ${noIommuEvidence(model).join('; ')}`, ['sys/kernel/iommu_groups']));
-    if (t) mountFindings(model, [t], t.name, f);
-    return done(null);
-  }
-  let gid = target.group;
-  if (t) {
-    if (t.group === null) {
-      if (groupLinkUnreadable(t)) f.push(finding('GROUP_UNREADABLE', 'unknown', t.name, `its iommu_group link is unreadable (${t.errors['group'] ?? t.errors['device']})`, [`${t.path}/iommu_group`]));
-      else f.push(finding('DEVICE_NO_GROUP', 'fail', t.name, 'the IOMMU is active but this device has no group: it cannot be isolated', [`${t.path}/iommu_group absent`]));
-      mountFindings(model, [t], t.name, f);
-      return done(null);
+  const groups = [...buckets.values()].map((b) => (!active ? checkNoIommu(ctx, b.devices, b.specs) : b.group === null ? checkNoGroup(b.devices[0]!) : checkGroup(ctx, b.group, b.devices, b.devices.length === 0)));
+  for (const g of groups) applyStrict(ctx, g);
+  const outcomeOf = (t: Target) => groups.find((g) => (t.device ? g.targets.includes(t.device.name) : g.group === t.group))?.outcome ?? 'unknown';
+  return {
+    outcome: worstOutcome(groups.map((g) => g.outcome)),
+    groups,
+    targets: targets.map((t) => ({ spec: t.spec, device: t.device?.name ?? null, group: t.device ? t.device.group : t.group, outcome: outcomeOf(t) })),
+  };
+}
+
+function f(code: string, status: Status, effect: Effect, subject: string, message: string, evidence: string[] = []): CheckFinding {
+  return { ...finding(code, status, subject, message, evidence), effect };
+}
+
+function decide(findings: CheckFinding[], moves: Move[]): Outcome {
+  if (findings.some((x) => x.effect === 'block')) return 'blocked';
+  if (findings.some((x) => x.effect === 'unknown')) return 'unknown';
+  return moves.length > 0 ? 'steps' : 'ready';
+}
+
+function applyStrict(ctx: Ctx, g: GroupCheck): void {
+  if (!ctx.opts.strict) return;
+  let changed = false;
+  for (const x of g.findings) {
+    if (x.status === 'warn' && x.effect === 'none') {
+      x.effect = 'block';
+      x.message += ' (--strict: warnings block)';
+      changed = true;
     }
-    gid = t.group;
   }
-  const g = gid === null ? undefined : ctx.groups.get(gid);
+  if (changed) g.outcome = decide(g.findings, g.moves);
+}
+
+function checkNoIommu(ctx: Ctx, devices: Device[], specs: string[]): GroupCheck {
+  const subject = devices.length ? devices.map((d) => d.name).join(' + ') : specs.join(' + ');
+  const active = ctx.host.findings.find((x) => x.code === 'IOMMU_ACTIVE');
+  const fs = [f('NO_IOMMU', 'fail', 'block', subject, `no active IOMMU: ${noIommuEvidence(ctx.model).join('; ')}`, ['sys/kernel/iommu_groups'])];
+  if (active && active.status === 'fail') fs.push(f('IOMMU_FIX', 'info', 'none', 'host', `what would change it: ${active.message}`, active.evidence));
+  return { group: null, targets: devices.map((d) => d.name), outcome: 'blocked', findings: fs, moves: [], binds: [] };
+}
+
+function checkNoGroup(d: Device): GroupCheck {
+  const fs = groupLinkUnreadable(d)
+    ? [f('GROUP_UNREADABLE', 'unknown', 'unknown', d.name, `its iommu_group link is unreadable (${d.errors['group'] ?? d.errors['device']}): run as root, or take a snapshot as root`, [`${d.path}/iommu_group`])]
+    : [f('DEVICE_NO_GROUP', 'fail', 'block', d.name, 'the IOMMU is active but this device has no group: no IOMMU translates its DMA, so it cannot be isolated (another slot may be behind an IOMMU)', [`${d.path}/iommu_group absent`])];
+  return { group: null, targets: [d.name], outcome: decide(fs, []), findings: fs, moves: [], binds: [] };
+}
+
+function checkGroup(ctx: Ctx, gid: number, targetDevs: Device[], wholeGroup: boolean): GroupCheck {
+  const { model } = ctx;
+  const out: CheckFinding[] = [];
+  const moves: Move[] = [];
+  const binds: Move[] = [];
+  const gs = `group ${gid}`;
+  const g = ctx.groups.get(gid);
+  const result = (targets: string[]): GroupCheck => ({ group: gid, targets, outcome: decide(out, moves), findings: out, moves, binds });
   if (!g) {
-    f.push(finding('GROUP_UNREADABLE', 'unknown', subject, `group ${gid} has no directory in sys/kernel/iommu_groups`, []));
-    return done(gid);
+    out.push(f('GROUP_UNREADABLE', 'unknown', 'unknown', gs, `${targetDevs.map((d) => d.name).join(', ') || 'the target'} links to group ${gid}, which has no directory in sys/kernel/iommu_groups: its other members cannot be checked (a partial tree, or the group is changing)`, [`sys/kernel/iommu_groups/${gid}`]));
+    return result(targetDevs.map((d) => d.name));
   }
   if (g.name === 'vfio-noiommu') {
-    f.push(finding('NOIOMMU_GROUP', 'fail', `group ${g.id}`, 'a VFIO no-IOMMU group: no DMA isolation at all', [`sys/kernel/iommu_groups/${g.dir}/name`]));
+    out.push(f('NOIOMMU_GROUP', 'fail', 'block', gs, 'a VFIO no-IOMMU group: no DMA isolation at all; a real IOMMU is needed', [`sys/kernel/iommu_groups/${g.dir}/name`]));
   }
   if ('members' in g.errors || 'group' in g.errors) {
-    f.push(finding('GROUP_UNREADABLE', 'unknown', `group ${g.id}`, `its member list is unreadable (${g.errors['members'] ?? g.errors['group']})`, [`sys/kernel/iommu_groups/${g.dir}/devices`]));
+    out.push(f('GROUP_UNREADABLE', 'unknown', 'unknown', gs, `its member list is unreadable (${g.errors['members'] ?? g.errors['group']}): run as root, or take a snapshot as root`, [`sys/kernel/iommu_groups/${g.dir}/devices`]));
   }
 
-  const newRule = kernelAtLeast(model.host.kernelRelease, 5, 19) !== false;
   const members = g.members.map((m) => ({ ref: m, dev: ctx.byPath.get(m.path) ?? null }));
+  // `--group N`: the group's endpoints are the targets; its bridges stay with the host.
+  const targets = wholeGroup ? members.flatMap((m) => (m.dev && !isBridge(m.dev) ? [m.dev] : [])) : targetDevs;
+  const isTarget = new Set(targets.map((d) => d.path));
+  if (targets.length === 0) {
+    out.push(f('NOTHING_TO_PASS', 'fail', 'block', gs, 'the group holds only bridges: there is nothing vfio-pci can take', []));
+  }
+  const newRule = kernelAtLeast(model.host.kernelRelease, 5, 19) !== false;
   const endpoints: Device[] = [];
-  let memberBlock = false;
+
   for (const { ref, dev } of members) {
-    const isTarget = t !== null && ref.path === t.path;
     if (!dev) {
-      f.push(finding('GROUP_MEMBER_UNKNOWN', 'unknown', ref.name, `group ${g.id} lists ${ref.name}, which no bus lists: its driver is unknown`, [ref.path]));
+      out.push(f('GROUP_MEMBER_UNKNOWN', 'unknown', 'unknown', ref.name, `group ${g.id} lists ${ref.name}, which no bus lists: its driver is unknown`, [ref.path]));
       continue;
     }
+    const target = isTarget.has(dev.path);
     if ('driver' in dev.errors) {
-      f.push(finding('DRIVER_UNREADABLE', 'unknown', dev.name, `its driver link is unreadable (${dev.errors['driver']})`, [`${dev.path}/driver`]));
+      out.push(f('DRIVER_UNREADABLE', 'unknown', 'unknown', dev.name, `its driver link is unreadable (${dev.errors['driver']}): run as root, or take a snapshot as root`, [`${dev.path}/driver`]));
       if (!isBridge(dev)) endpoints.push(dev);
       continue;
     }
     const drv = dev.driver;
     if (isBridge(dev)) {
-      if (isTarget) continue;
-      if (drv === null || drv === 'pcieport' || drv === 'pci-stub' || isVfioDriver(drv) || !newRule) {
-        f.push(finding('GROUP_MEMBER_BRIDGE', 'ok', dev.name, `a bridge in the group${drv ? ` on ${drv}` : ''}: stays with the host, does not block the group`, [`${dev.path}/driver`]));
+      if (target) {
+        out.push(f('TARGET_IS_BRIDGE', 'fail', 'block', dev.name, 'a PCI bridge: vfio-pci refuses bridges (their header type is not 0); pass the devices behind it instead', [`${dev.path}/config header type ${dev.pci?.headerType}`]));
+      } else if (drv === null || drv === 'pcieport' || drv === 'pci-stub' || isVfioDriver(drv) || !newRule) {
+        out.push(f('GROUP_MEMBER_BRIDGE', 'ok', 'none', dev.name, `a bridge in the group${drv ? ` on ${drv}` : ''}: stays with the host and does not stand in the way`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
       } else {
-        memberBlock = true;
-        f.push(finding('GROUP_MEMBER_HOST_DRIVER', 'fail', dev.name, `a bridge bound to ${drv}: since Linux 5.19 only pcieport (or no driver) leaves a group usable; unbind it or move its hot-plug function to pciehp`, [`${dev.path}/driver -> ${drv}`]));
+        out.push(f('GROUP_MEMBER_BRIDGE_DRIVER', 'fail', 'block', dev.name, `a bridge bound to ${drv}: since Linux 5.19 a bridge in a VFIO group must be on pcieport or unbound, and the host keeps its bridges; what would change it: unbinding ${drv} from it yourself if the host does not need what ${drv} does there (e.g. hot-plug)`, [`${dev.path}/driver -> ${drv}`]));
       }
       continue;
     }
     endpoints.push(dev);
-    if (isTarget) {
-      const vd = vendorDevice(dev);
-      if (drv === null) {
-        f.push(finding('TARGET_UNBOUND', 'info', dev.name, 'not bound to any driver: bind it to vfio-pci (commands below), or let libvirt do it (managed mode)', [`${dev.path}/driver absent`]));
-        moves.push({ address: dev.name, driver: null, vendorDevice: vd });
-      } else if (isVfioDriver(drv) || drv === 'pci-stub') {
-        f.push(finding('TARGET_VFIO', 'ok', dev.name, `bound to ${drv}`, [`${dev.path}/driver -> ${drv}`]));
-        if (drv === 'pci-stub') moves.push({ address: dev.name, driver: drv, vendorDevice: vd });
+    const vfio = VFIO_DRIVER_FOR_BUS[dev.bus] ?? null;
+    const needs = target || (drv !== null && drv !== 'pci-stub' && !isVfioDriver(drv)) ? hostNeeds(model, dev) : null;
+    for (const n of needs?.needs ?? []) {
+      const why = target ? 'it cannot go to a VM' : `it cannot leave ${drv}, so group ${g.id} cannot go to a VM`;
+      out.push(f(n.code, 'fail', 'block', dev.name, `${describe(ctx, dev)}: ${n.message}; ${why}${target ? '' : '; what would change it: a slot whose group holds nothing the host needs (iommu-groups explain shows why the group is shaped so)'}`, n.evidence));
+    }
+    for (const n of needs?.unknown ?? []) out.push(f(n.code, 'unknown', 'unknown', dev.name, n.message, n.evidence));
+    const move = (): Move => ({ device: dev.name, bus: dev.bus, driver: drv, vfioDriver: vfio ?? '', vendorDevice: vendorDevice(dev), module: drv === null ? null : (model.host.driverModules[`${dev.bus}/${drv}`] ?? null), what: describe(ctx, dev) });
+
+    if (target) {
+      if (drv !== null && isVfioDriver(drv)) {
+        out.push(f('TARGET_VFIO', 'ok', 'none', dev.name, `bound to ${drv}`, [`${dev.path}/driver -> ${drv}`]));
+      } else if (vfio === null) {
+        out.push(f('NO_VFIO_DRIVER', 'fail', 'block', dev.name, `a ${dev.bus} device: no VFIO driver takes devices of the ${dev.bus} bus`, [`${dev.path} on bus ${dev.bus}`]));
       } else {
-        f.push(finding('TARGET_HOST_DRIVER', 'warn', dev.name, `bound to the host driver ${drv}: normal before passthrough; rebind it to vfio-pci (commands below), or let libvirt's managed mode do it for this device`, [`${dev.path}/driver -> ${drv}`]));
-        moves.push({ address: dev.name, driver: drv, vendorDevice: vd });
+        binds.push(move());
+        const now = drv === null ? 'not bound to any driver' : drv === 'pci-stub' ? 'held by pci-stub' : `bound to the host driver ${drv}`;
+        out.push(f(drv === null ? 'TARGET_UNBOUND' : 'TARGET_HOST_DRIVER', 'info', 'none', dev.name, `${now}: a managed hypervisor (libvirt managed='yes', Proxmox) binds it to ${vfio} itself; for QEMU started by hand, bind it first`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
       }
       continue;
     }
     if (drv === null || drv === 'pci-stub') {
-      // Unbound and pci-stub leave the group usable: nothing has to move (so no commands).
-      f.push(finding('GROUP_MEMBER_GOES_ALONG', 'warn', dev.name, `${drv === null ? 'unbound' : 'on pci-stub'}: fine for VFIO, but it shares group ${g.id}: no host driver may claim it while the group is in use, and only this VM can use it`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
+      out.push(f('GROUP_MEMBER_GOES_ALONG', 'info', 'none', dev.name, `${drv === null ? 'unbound' : 'on pci-stub'}: no move needed, but it shares group ${g.id}: while the VM runs no host driver may claim it`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
     } else if (isVfioDriver(drv)) {
-      f.push(finding('GROUP_MEMBER_VFIO', 'info', dev.name, `bound to ${drv}: it shares group ${g.id} and goes to the same VM`, [`${dev.path}/driver -> ${drv}`]));
-    } else {
-      memberBlock = true;
-      f.push(finding('GROUP_MEMBER_HOST_DRIVER', 'fail', dev.name, `bound to the host driver ${drv} and in the same group ${g.id}: the whole group must go to the same VM, so it must leave ${drv} too (commands below)`, [`${dev.path}/driver -> ${drv}`]));
-      moves.push({ address: dev.name, driver: drv, vendorDevice: vendorDevice(dev) });
+      out.push(f('GROUP_MEMBER_VFIO', 'info', 'none', dev.name, `bound to ${drv}: it shares group ${g.id}; no move needed`, [`${dev.path}/driver -> ${drv}`]));
+    } else if (vfio === null) {
+      out.push(f('NO_VFIO_DRIVER', 'fail', 'block', dev.name, `a ${dev.bus} device on ${drv} in group ${g.id}: no VFIO driver takes devices of the ${dev.bus} bus, so it cannot leave the host and the group cannot go to a VM`, [`${dev.path} on bus ${dev.bus}`, `${dev.path}/driver -> ${drv}`]));
+    } else if ((needs?.needs.length ?? 0) === 0) {
+      const m = move();
+      moves.push(m);
+      const extra = dev.bus === 'platform' ? '; vfio-platform also needs a reset module for this device (or vfio-platform.reset_required=0, which gives no reset between VMs)' : '';
+      out.push(f('GROUP_MEMBER_HOST_DRIVER', 'warn', 'step', dev.name, `bound to the host driver ${drv} in the same group ${g.id}: it must move to ${vfio} too, and the host loses ${dev.name} (${m.what})${extra}`, [`${dev.path}/driver -> ${drv}`]));
     }
   }
-  if (!memberBlock && members.length > 1 && !f.some((x) => x.status === 'unknown')) {
-    f.push(finding('GROUP_VIABLE', 'ok', `group ${g.id}`, 'no other member is held by a host driver', []));
-  }
 
-  for (const dev of endpoints) deviceFindings(dev, f);
-  groupFindings(ctx, g, f);
-  return done(g.id);
+  for (const dev of endpoints) deviceFindings(ctx, dev, out);
+  groupFindings(ctx, g, out);
+  if (!out.some((x) => x.effect !== 'none' && x.status !== 'ok') && members.length > 1 && targets.length > 0) {
+    out.push(f('GROUP_VIABLE', 'ok', 'none', gs, 'no other member is held by a host driver', []));
+  }
+  return result(targets.map((d) => d.name));
 }
 
-function deviceFindings(dev: Device, f: Finding[]): void {
+/** "serial, Communication controller [0700]" (driver, class). */
+function describe(ctx: Ctx, dev: Device): string {
+  const cls = dev.pci?.class;
+  const parts = [dev.driver ?? 'no driver', ...(cls == null ? [] : [lspciClassText(ctx.opts.ids ?? null, cls)])];
+  return parts.join(', ');
+}
+
+function deviceFindings(ctx: Ctx, dev: Device, out: CheckFinding[]): void {
   const pci = dev.pci;
   if (!pci) return;
-  if ((pci.sriovNumvfs ?? 0) > 0 || pci.virtfns.length > 0) {
+  const numvfs = pci.sriovNumvfs ?? 0;
+  if (numvfs > 0 || pci.virtfns.length > 0) {
     const n = pci.sriovNumvfs ?? pci.virtfns.length;
-    f.push(finding('PF_WITH_VFS', 'fail', dev.name, `an SR-IOV PF with ${n} VFs enabled: vfio-pci refuses it; pass a VF instead, or disable the VFs first (echo 0 > sriov_numvfs)`, [`${dev.path}/sriov_numvfs = ${n}`]));
+    const numvfsPath = `/sys/bus/pci/devices/${dev.name}/sriov_numvfs`;
+    out.push(
+      f(
+        'PF_WITH_VFS',
+        'fail',
+        'block',
+        dev.name,
+        `an SR-IOV PF with ${n} VFs enabled: vfio-pci refuses it; what would change it: pass one of its VFs instead${pci.virtfns.length ? ` (${pci.virtfns.slice(0, 3).join(', ')}${pci.virtfns.length > 3 ? ', ...' : ''})` : ''}, or, when nothing uses the VFs, disable them first: echo 0 | sudo tee ${numvfsPath} > /dev/null`,
+        [`${dev.path}/sriov_numvfs = ${n}`],
+      ),
+    );
+  } else if ('sriovNumvfs' in dev.errors) {
+    out.push(f('SRIOV_UNKNOWN', 'unknown', 'unknown', dev.name, `sriov_numvfs is unreadable (${dev.errors['sriovNumvfs']}): cannot tell whether VFs are enabled (vfio-pci refuses a PF with VFs)`, [`${dev.path}/sriov_numvfs`]));
   }
   if (pci.bootVga === true) {
-    f.push(finding('BOOT_VGA', 'warn', dev.name, 'the host\'s boot VGA device: the host console uses it; detach the console (fbcon, efifb/simpledrm) before passing it through', [`${dev.path}/boot_vga = 1`]));
+    out.push(f('BOOT_VGA', 'warn', 'none', dev.name, 'the host\'s boot VGA device: the host console is on it; before the VM starts, move the console off it (unbind fbcon: echo 0 | sudo tee /sys/class/vtconsole/vtcon1/bind after checking that vtcon1/name says "frame buffer"), and boot with video=efifb:off (or initcall_blacklist=sysfb_init) so firmware framebuffers leave it', [`${dev.path}/boot_vga = 1`]));
   }
   if ('resetMethods' in dev.errors) {
-    f.push(finding('RESET_UNKNOWN', 'unknown', dev.name, `reset_method unreadable (${dev.errors['resetMethods']})`, [`${dev.path}/reset_method`]));
-  } else if ((pci.resetMethods !== null && pci.resetMethods.length === 0) || (pci.resetMethods === null && pci.hasReset === false)) {
-    f.push(finding('NO_RESET', 'warn', dev.name, 'no reset method: the device may keep state between VMs, and stopping a VM can hang', [`${dev.path}/reset_method ${pci.resetMethods === null ? 'absent' : 'empty'}, reset ${pci.hasReset ? 'present' : 'absent'}`]));
+    out.push(f('RESET_UNKNOWN', 'unknown', 'none', dev.name, `reset_method is unreadable (${dev.errors['resetMethods']})`, [`${dev.path}/reset_method`]));
+  } else if (pci.resetMethods === null && !pci.hasReset && pci.configBytes === null && !('config' in dev.errors)) {
+    // A live kernel always writes config; a tree without it is a partial capture, so the
+    // absence of reset_method and reset says nothing.
+    out.push(f('RESET_UNKNOWN', 'unknown', 'none', dev.name, 'reset: not in this capture (no reset_method, reset or config in the tree)', [`${dev.path}/config absent`]));
+  } else if ((pci.resetMethods !== null && pci.resetMethods.length === 0) || (pci.resetMethods === null && !pci.hasReset)) {
+    out.push(f('NO_RESET', 'warn', 'none', dev.name, 'no reset method: the device may keep state between VMs, and stopping a VM can hang', [`${dev.path}/reset_method ${pci.resetMethods === null ? 'absent' : 'empty'}, reset ${pci.hasReset ? 'present' : 'absent'}`]));
   } else if (pci.resetMethods !== null) {
-    f.push(finding('RESET', 'ok', dev.name, `reset methods: ${pci.resetMethods.join(' ')}`, [`${dev.path}/reset_method`]));
+    out.push(f('RESET', 'ok', 'none', dev.name, `reset methods: ${pci.resetMethods.join(' ')}`, [`${dev.path}/reset_method`]));
   }
 }
 
-function groupFindings(ctx: Ctx, g: Group, f: Finding[]): void {
+function groupFindings(ctx: Ctx, g: Group, out: CheckFinding[]): void {
   const { model } = ctx;
   const gs = `group ${g.id}`;
+  const h = model.host;
+  if ('reservedRegions' in g.errors) {
+    out.push(f('RESERVED_REGIONS_UNKNOWN', 'unknown', 'unknown', gs, `reserved_regions is unreadable (${g.errors['reservedRegions']}): cannot tell whether a direct-mapped region stops VFIO`, [`sys/kernel/iommu_groups/${g.dir}/reserved_regions`]));
+  }
   const direct = (g.reservedRegions ?? []).filter((r) => r.type === 'direct');
   if (direct.length > 0) {
-    const refuses = kernelAtLeast(model.host.kernelRelease, 6, 6) === true || model.units.some((u) => u.kind === 'intel-vtd');
-    f.push(
-      finding(
+    const refuses = kernelAtLeast(h.kernelRelease, 6, 6) === true || model.units.some((u) => u.kind === 'intel-vtd');
+    out.push(
+      f(
         'DIRECT_RESERVED_REGION',
         refuses ? 'fail' : 'warn',
+        refuses ? 'block' : 'none',
         gs,
-        `a non-relaxable direct-mapped region (${direct.map((r) => `${r.start}-${r.end}`).join(', ')}, firmware RMRR/unity map): ${refuses ? 'the kernel refuses to hand this group to VFIO' : 'Linux 6.6+ refuses to hand this group to VFIO'}`,
+        `a non-relaxable direct-mapped region (${direct.map((r) => `${r.start}-${r.end}`).join(', ')}, a firmware RMRR/unity map): ${refuses ? 'the kernel refuses to hand this group to VFIO; what would change it: a firmware setting or update that drops the RMRR for this device' : 'Linux 6.6+ refuses to hand this group to VFIO'}`,
         [`sys/kernel/iommu_groups/${g.dir}/reserved_regions`],
       ),
     );
   }
-
-  mountFindings(model, g.members, gs, f);
-  const h = model.host;
 
   const override = cmdlineParam(h.cmdline, 'pcie_acs_override');
   if (override !== null) {
@@ -203,10 +339,11 @@ function groupFindings(ctx: Ctx, g: Group, f: Finding[]): void {
     const predicted = any ? ctx.prediction.groupOf(any.name)! : null;
     const actual = g.members.map((m) => m.name).sort();
     const depends = predicted !== null && predicted.some((a) => !actual.includes(a));
-    f.push(
-      finding(
+    out.push(
+      f(
         'ACS_OVERRIDE',
         'warn',
+        'none',
         gs,
         depends
           ? `pcie_acs_override=${override} is on and this group exists only because of it: config space puts ${predicted!.filter((a) => !actual.includes(a)).join(', ')} in it too; isolation is not guaranteed`
@@ -217,7 +354,15 @@ function groupFindings(ctx: Ctx, g: Group, f: Finding[]): void {
   }
 
   const ir = ctx.host.interruptRemapping;
-  if (ir.status === 'warn') f.push(finding('NO_INTERRUPT_REMAPPING', 'warn', 'host', ir.message, ir.evidence));
+  if (ir.status === 'warn') {
+    // Without interrupt remapping VFIO (type1 and iommufd) refuses to attach unless told it is unsafe.
+    const allowed = ['vfio_iommu_type1', 'iommufd'].some((m) => truthy(cmdlineParam(h.cmdline, `${m}.allow_unsafe_interrupts`)) || truthy(h.moduleParams[`${m}/allow_unsafe_interrupts`]));
+    out.push(
+      allowed
+        ? f('NO_INTERRUPT_REMAPPING', 'warn', 'none', 'host', `${ir.message}; allow_unsafe_interrupts is on, so VFIO goes ahead without it (a VM can forge interrupts)`, ir.evidence)
+        : f('NO_INTERRUPT_REMAPPING', 'fail', 'block', 'host', `${ir.message}; what would change it: enable interrupt remapping in the firmware (x2APIC / VT-d / IOMMU options)`, ir.evidence),
+    );
+  }
 
   // The group's device node, when a VFIO driver holds a member: stat only, never opened.
   const vfioBound = g.members.some((m) => {
@@ -227,38 +372,13 @@ function groupFindings(ctx: Ctx, g: Group, f: Finding[]): void {
   if (vfioBound) {
     const node = g.name === 'vfio-noiommu' ? `noiommu-${g.id}` : String(g.id);
     const nodes = h.devNodes?.vfio ?? null;
-    if (h.devNodes === null) f.push(finding('VFIO_GROUP_NODE', 'info', gs, `/dev/vfio/${node} not checked: this tree has no dev/ directory`, []));
-    else if (nodes?.includes(node)) f.push(finding('VFIO_GROUP_NODE', 'ok', gs, `/dev/vfio/${node} exists (checked with lstat, not opened)`, [`dev/vfio/${node}`]));
-    else f.push(finding('VFIO_GROUP_NODE_MISSING', 'warn', gs, `a member is bound to VFIO but /dev/vfio/${node} does not exist`, [`dev/vfio/${node}`]));
+    if (h.devNodes === null) out.push(f('VFIO_GROUP_NODE', 'info', 'none', gs, `/dev/vfio/${node} not checked: this tree has no dev/ directory`, []));
+    else if (nodes?.includes(node)) out.push(f('VFIO_GROUP_NODE', 'ok', 'none', gs, `/dev/vfio/${node} exists (checked with lstat, not opened)`, [`dev/vfio/${node}`]));
+    else out.push(f('VFIO_GROUP_NODE_MISSING', 'warn', 'none', gs, `a member is bound to VFIO but /dev/vfio/${node} does not exist (a kernel without VFIO_GROUP uses /dev/vfio/devices and iommufd instead)`, [`dev/vfio/${node}`]));
   }
 }
 
-/** Disks below any of these devices that hold a mounted filesystem (directly or stacked: dm, md). */
-function mountFindings(model: Model, members: readonly { name: string; path: string }[], subject: string, f: Finding[]): void {
-  const h = model.host;
-  if (h.mounted === null || h.blockDevices === null) {
-    f.push(finding('MOUNTS_NOT_CHECKED', 'info', subject, `mounted filesystems not checked: ${h.mounted === null ? 'proc/self/mountinfo' : 'sys/block'} is not in this tree`, []));
-  } else {
-    const mounted = new Set(h.mounted);
-    const byName = new Map(h.blockDevices.map((b) => [b.name, b]));
-    const inUse = (name: string, seen: Set<string>): boolean => {
-      const b = byName.get(name);
-      if (!b || seen.has(name)) return false;
-      seen.add(name);
-      return b.devs.some((d) => mounted.has(d)) || b.holders.some((x) => inUse(x, seen));
-    };
-    for (const m of members) {
-      for (const b of h.blockDevices) {
-        if (b.path.startsWith(m.path + '/') && inUse(b.name, new Set())) {
-          f.push(finding('MOUNTED_FILESYSTEM', 'fail', m.name, `holds ${b.name}, which has a mounted filesystem (or one stacked on it): taking ${m.name} from the host would pull a disk it is using`, [`sys/block/${b.name} -> ${b.path}`, 'proc/self/mountinfo']));
-        }
-      }
-    }
-  }
-
-}
-
-function vendorDevice(d: Device): string | null {
+export function vendorDevice(d: Device): string | null {
   const p = d.pci;
   if (!p || p.vendor === null || p.device === null) return null;
   return `${p.vendor.toString(16).padStart(4, '0')}:${p.device.toString(16).padStart(4, '0')}`;

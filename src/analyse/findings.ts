@@ -12,11 +12,11 @@ export interface Finding {
 }
 
 /** Worst first: a fail outranks an unknown, which outranks a warning. */
-const RANK: Record<Status, number> = { fail: 4, unknown: 3, warn: 2, info: 1, ok: 0 };
+export const STATUS_RANK: Record<Status, number> = { fail: 4, unknown: 3, warn: 2, info: 1, ok: 0 };
 
 export function worst(statuses: readonly Status[]): Status {
   let w: Status = 'ok';
-  for (const s of statuses) if (RANK[s] > RANK[w]) w = s;
+  for (const s of statuses) if (STATUS_RANK[s] > STATUS_RANK[w]) w = s;
   return w;
 }
 

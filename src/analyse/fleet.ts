@@ -1,6 +1,6 @@
 // What the fleet formats (Prometheus, node-feature-discovery) report: host-level facts, counts per
 // bus, and per PCI function its group, driver and whether it is ready for VFIO now. Pure.
-import { checkTargets, isVfioDriver } from './check.js';
+import { checker, isVfioDriver } from './check.js';
 import { hostReport } from './host-check.js';
 import { buildBusesView, type BusSummary } from './buses-view.js';
 import { iommuState } from './isolation.js';
@@ -25,9 +25,10 @@ export function buildFleetView(model: Model): FleetView {
   const buses = buildBusesView(model, 'pci');
   const isolationOf = new Map((buses.devices ?? []).map((b) => [b.device.name, b.isolation as string]));
   const pci = model.devices.filter((d) => d.pci !== null);
-  const reports = checkTargets(model, pci.map((d) => ({ spec: d.name, device: d, group: d.group })));
-  const devices = pci.map((d, i) => {
-    const r = reports[i]!;
+  const check = checker(model);
+  const devices = pci.map((d) => {
+    // Ready now: on a VFIO driver, and its group needs no step and lacks no fact.
+    const ready = d.driver !== null && isVfioDriver(d.driver) && check([{ spec: d.name, device: d, group: d.group }]).outcome === 'ready';
     const p = d.pci!;
     return {
       address: d.name,
@@ -35,7 +36,7 @@ export function buildFleetView(model: Model): FleetView {
       driver: d.driver,
       vendorDevice: p.vendor === null || p.device === null ? null : `${p.vendor.toString(16).padStart(4, '0')}:${p.device.toString(16).padStart(4, '0')}`,
       isolation: (isolationOf.get(d.name) ?? 'unknown').replace('-', '_'),
-      vfioReady: d.driver !== null && isVfioDriver(d.driver) && r.verdict !== 'fail' && r.verdict !== 'unknown',
+      vfioReady: ready,
     };
   });
   const readyGroups = new Set(devices.filter((d) => d.vfioReady && d.group !== null).map((d) => d.group)).size;

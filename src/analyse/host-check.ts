@@ -117,16 +117,22 @@ function interruptRemapping(model: Model, active: boolean): ReturnType<typeof fi
   const subject = 'interrupt remapping';
   const unsafeHint = 'VFIO refuses devices without it unless allow_unsafe_interrupts is set (unsafe)';
   if (!active) return finding('INTERRUPT_REMAPPING', 'info', subject, 'not applicable: no active IOMMU', []);
-  if (words(cmdlineParam(h.cmdline, 'intremap')).includes('off') || words(cmdlineParam(h.cmdline, 'intel_iommu')).includes('off')) {
-    return finding('INTERRUPT_REMAPPING', 'warn', subject, `disabled on the kernel command line: ${unsafeHint}`, ['proc/cmdline']);
+  // Interrupt remapping is the x86 IOMMUs' way to isolate MSIs (IR- chips in /proc/interrupts).
+  // Arm isolates them in the GIC ITS, POWER and s390 in their own ways: nothing to read here.
+  const x86 = model.units.filter((u) => u.kind === 'intel-vtd' || u.kind === 'amd-vi');
+  if (x86.length === 0) {
+    const kinds = [...new Set(model.units.map((u) => u.kind))].join(', ') || 'no unit in /sys/class/iommu';
+    return finding('INTERRUPT_REMAPPING', 'info', subject, `not judged here: MSI isolation on this IOMMU (${kinds}) does not show as x86 interrupt remapping; VFIO checks it when a device is attached`, ['sys/class/iommu']);
+  }
+  if (words(cmdlineParam(h.cmdline, 'intremap')).includes('off')) {
+    return finding('INTERRUPT_REMAPPING', 'warn', subject, `disabled on the kernel command line (intremap=off): ${unsafeHint}`, ['proc/cmdline']);
   }
   if (h.remappedIrqChips !== null) {
     if (h.remappedIrqChips.length > 0) return finding('INTERRUPT_REMAPPING', 'ok', subject, `enabled: ${h.remappedIrqChips.join(', ')} in /proc/interrupts`, ['proc/interrupts']);
     return finding('INTERRUPT_REMAPPING', 'warn', subject, `not enabled: no IR- interrupt chip in /proc/interrupts; ${unsafeHint}`, ['proc/interrupts']);
   }
-  const intel = model.units.filter((u) => u.intel !== null);
-  const others = model.units.filter((u) => u.intel === null);
-  if (intel.length > 0 && others.length === 0) {
+  const intel = x86.filter((u) => u.intel !== null);
+  if (intel.length === x86.length) {
     const known = intel.filter((u) => u.intel!.ecap !== null);
     const without = known.filter((u) => (BigInt('0x' + u.intel!.ecap!) & ECAP_IR) === 0n);
     if (without.length > 0) {
@@ -142,7 +148,7 @@ function interruptRemapping(model: Model, active: boolean): ReturnType<typeof fi
       );
     }
   }
-  return finding('INTERRUPT_REMAPPING', 'unknown', subject, `cannot tell: /proc/interrupts is not readable here${others.length ? ' and the unit type does not show it in sysfs' : ''}`, ['proc/interrupts']);
+  return finding('INTERRUPT_REMAPPING', 'unknown', subject, `cannot tell: /proc/interrupts is not readable here${intel.length < x86.length ? ' and AMD-Vi does not show it in sysfs' : ''}`, ['proc/interrupts']);
 }
 
 function notActiveText(model: Model): string {

@@ -1,12 +1,13 @@
 // The pre-flight commands: host (is the machine ready?), check (can these devices go to a VM?),
 // explain (why is this group the way it is?). They print, they never change anything.
-import { checkTargets } from '../analyse/check.js';
+import { checkTargets, type Outcome } from '../analyse/check.js';
 import { explain } from '../analyse/explain.js';
 import { predictGroups } from '../analyse/grouping.js';
 import { worst } from '../analyse/findings.js';
 import { hostReport } from '../analyse/host-check.js';
 import { iommuState } from '../analyse/isolation.js';
-import { remedy } from '../analyse/remedy.js';
+import { buildPlan } from '../analyse/plan.js';
+import { readPciIds } from '../read/read-pci-ids.js';
 import { EXIT, UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
 import * as R from '../render/preflight.js';
@@ -38,18 +39,20 @@ export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
   return findings.some((f) => f.status === 'fail') ? EXIT.FAILED : EXIT.OK;
 }
 
+/** check's exit code per request outcome (README "Exit codes"). */
+export const CHECK_EXIT: Record<Outcome, number> = { ready: EXIT.OK, blocked: EXIT.FAILED, steps: EXIT.STEPS, unknown: EXIT.UNKNOWN };
+
 export async function runCheck(targets: string[], opts: CheckOptions, io: Io): Promise<number> {
   const format = noLegacy(opts, io);
   const root = resolveRoot(opts, io);
   const model = readModel(root, { preflight: true });
-  const reports = checkTargets(model, resolveTargets(model, targets, opts.group));
-  const fix = remedy(model, reports.flatMap((r) => r.moves));
-  if (format === 'json') io.out(R.renderCheckJson(reports, fix, root));
-  else if (format === 'plain') io.out(R.renderCheckPlain(reports));
-  else io.out(R.renderCheckText(reports, fix, await chalkFor(opts, io)));
+  const report = checkTargets(model, resolveTargets(model, targets, opts.group), { strict: opts.strict === true, ids: format === 'plain' ? null : readPciIds(opts.pciIds) });
+  const plan = buildPlan(model, report);
+  if (format === 'json') io.out(R.renderCheckJson(report, plan, root));
+  else if (format === 'plain') io.out(R.renderCheckPlain(report));
+  else io.out(R.renderCheckText(report, plan, await chalkFor(opts, io)));
   reportIssues(model, format, io);
-  const bad = reports.some((r) => r.verdict === 'fail' || r.verdict === 'unknown' || (opts.strict && r.verdict === 'warn'));
-  return bad ? EXIT.FAILED : EXIT.OK;
+  return CHECK_EXIT[report.outcome];
 }
 
 export async function runExplain(targets: string[], opts: CheckOptions, io: Io): Promise<number> {

@@ -145,6 +145,8 @@ export interface BlockDevice {
   path: string;
   /** major:minor of the disk and of each partition. */
   devs: string[];
+  /** Partition names ("nvme0n1p1"). */
+  partitions: string[];
   /** Block devices stacked on this one (holders/: dm, md, ...). */
   holders: string[];
 }
@@ -170,7 +172,25 @@ export interface HostFacts {
   blockDevices: BlockDevice[] | null;
   /** RLIMIT_MEMLOCK soft limit in bytes ("unlimited" as null) from proc/self/limits, live host only. */
   memlock: { soft: number | null } | null;
+  /** Block devices in use as swap (names from proc/swaps: "nvme0n1p3", "dm-1"); null if absent. */
+  swaps: string[] | null;
+  /** Network interfaces from sys/class/net; null if absent. */
+  netInterfaces: NetInterface[] | null;
+  /** Interfaces that carry a default route (proc/net/route, proc/net/ipv6_route); null if neither is readable. */
+  defaultRouteInterfaces: string[] | null;
+  /** Kernel module behind each bound driver ("pci/snd_hda_intel" -> "snd_hda_intel"); null: built in (no module link). */
+  driverModules: Record<string, string | null>;
+  /** ID and ID_LIKE from etc/os-release (or usr/lib/os-release); null if neither is readable. */
+  osRelease: { id: string | null; idLike: string[] } | null;
   errors: ErrorMap;
+}
+
+export interface NetInterface {
+  name: string;
+  /** Root-relative path the sys/class/net link resolves to (under the device that provides it). */
+  path: string;
+  /** Interfaces below it (lower_* links: bridge ports, bond slaves, a VLAN's parent), by name. */
+  lower: string[];
 }
 
 export interface Model {

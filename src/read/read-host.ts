@@ -2,7 +2,8 @@
 // VFIO modules and their parameters, remapped interrupt chips, /dev/vfio (lstat and readdir only:
 // the group nodes are exclusive and never opened), mounted filesystems and the disks under them,
 // and on a live host the memlock limit.
-import type { BlockDevice, ErrorMap, HostFacts } from '../model/types.js';
+import * as path from 'node:path';
+import type { BlockDevice, ErrorMap, HostFacts, NetInterface } from '../model/types.js';
 import { type Got, type SysRoot } from './sysfs-root.js';
 
 /** DMAR: Intel VT-d; IVRS: AMD-Vi; IORT: Arm SMMU; VIOT: virtio-iommu. */
@@ -27,7 +28,7 @@ const INTERRUPTS_MAX = 4 * 1024 * 1024;
  * `full`: everything; otherwise only what list/buses/tree use (the command line and ACPI tables,
  * for the no-IOMMU evidence), so they do not pay for /proc/interrupts, mounts and disks.
  */
-export function readHost(sys: SysRoot, full: boolean): HostFacts {
+export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: string; driver: string }[] = []): HostFacts {
   const errors: ErrorMap = {};
   const keep = <T>(key: string, g: Got<T>): T | null => {
     if (g.ok) return g.value;
@@ -40,7 +41,24 @@ export function readHost(sys: SysRoot, full: boolean): HostFacts {
   // A second instance of a table is named with a number ("DMAR2").
   const acpiIommuTables = tables?.filter((n) => (IOMMU_ACPI_TABLES as readonly string[]).includes(n.replace(/\d+$/, ''))) ?? null;
   if (!full) {
-    return { cmdline, kernelRelease: null, acpiIommuTables, modules: null, moduleParams: {}, remappedIrqChips: null, devNodes: null, mounted: null, blockDevices: null, memlock: null, errors };
+    return {
+      cmdline,
+      kernelRelease: null,
+      acpiIommuTables,
+      modules: null,
+      moduleParams: {},
+      remappedIrqChips: null,
+      devNodes: null,
+      mounted: null,
+      blockDevices: null,
+      memlock: null,
+      swaps: null,
+      netInterfaces: null,
+      defaultRouteInterfaces: null,
+      driverModules: {},
+      osRelease: null,
+      errors,
+    };
   }
 
   const version = keep('kernelRelease', sys.readText('proc/version'));
@@ -70,8 +88,118 @@ export function readHost(sys: SysRoot, full: boolean): HostFacts {
     mounted: mountedDevs(keep('mounted', sys.readText('proc/self/mountinfo', INTERRUPTS_MAX))),
     blockDevices: readBlockDevices(sys, errors),
     memlock: sys.root === '/' ? readMemlock(keep('memlock', sys.readText('proc/self/limits'))) : null,
+    swaps: swapNames(keep('swaps', sys.readText('proc/swaps', INTERRUPTS_MAX))),
+    netInterfaces: readNetInterfaces(sys, errors),
+    defaultRouteInterfaces: readDefaultRoutes(sys, errors),
+    driverModules: readDriverModules(sys, drivers),
+    osRelease: readOsRelease(sys),
     errors,
   };
+}
+
+/**
+ * proc/swaps: "Filename Type Size Used Priority", then one line per swap area:
+ *   /dev/nvme0n1p3   partition  8388604  0  -2
+ *   /dev/dm-1        partition  ...
+ *   /swapfile        file       ...      (a file on a mounted filesystem: the mounts cover it)
+ * -> the block device names of partitions.
+ */
+export function swapNames(text: string | null): string[] | null {
+  if (text === null) return null;
+  const out = new Set<string>();
+  for (const line of text.split('\n').slice(1)) {
+    const [file, type] = line.trim().split(/\s+/);
+    if (file?.startsWith('/dev/') && type === 'partition') out.add(path.posix.basename(file.replace(/\\040/g, ' ')));
+  }
+  return [...out].sort();
+}
+
+/** sys/class/net/<if> -> the device path, and the interfaces below it (lower_<if> links). */
+function readNetInterfaces(sys: SysRoot, errors: ErrorMap): NetInterface[] | null {
+  const l = sys.list('sys/class/net');
+  if (!l.ok) {
+    if (!l.absent) errors['netInterfaces'] = l.error;
+    return null;
+  }
+  const out: NetInterface[] = [];
+  for (const name of l.value) {
+    const t = sys.resolveLink(`sys/class/net/${name}`);
+    if (!t.ok) continue; // vanished, or not a link in an odd tree
+    const inner = sys.list(t.value, false);
+    const lower = (inner.ok ? inner.value : []).filter((e) => e.startsWith('lower_')).map((e) => e.slice('lower_'.length)).sort();
+    out.push({ name, path: t.value, lower });
+  }
+  return out;
+}
+
+/**
+ * Interfaces with a default route. proc/net/route (IPv4, hex little-endian):
+ *   Iface  Destination  Gateway   Flags  RefCnt  Use  Metric  Mask      MTU  Window  IRTT
+ *   eth0   00000000     0101A8C0  0003   0       0    100     00000000  0    0       0
+ * proc/net/ipv6_route: dest(32 hex) plen src splen nexthop metric refcnt use flags iface
+ *   00000000000000000000000000000000 00 ... 00000003 eth0
+ * A default route: destination 0 with mask/prefix 0, flag RTF_UP (1), not RTF_REJECT (0x200);
+ * IPv6 lists unreachable defaults on lo, which the reject flag leaves out.
+ */
+function readDefaultRoutes(sys: SysRoot, errors: ErrorMap): string[] | null {
+  const v4 = sys.readText('proc/net/route', INTERRUPTS_MAX);
+  const v6 = sys.readText('proc/net/ipv6_route', INTERRUPTS_MAX);
+  if (!v4.ok && !v4.absent) errors['defaultRoutes'] = v4.error;
+  if (!v4.ok && !v6.ok) return null;
+  return defaultRouteInterfaces(v4.ok ? v4.value : '', v6.ok ? v6.value : '');
+}
+
+export function defaultRouteInterfaces(route: string, ipv6Route: string): string[] {
+  const out = new Set<string>();
+  const usable = (flags: number) => (flags & 0x1) !== 0 && (flags & 0x200) === 0;
+  for (const line of route.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 8 && f[1] === '00000000' && f[7] === '00000000' && usable(parseInt(f[3]!, 16))) out.add(f[0]!);
+  }
+  for (const line of ipv6Route.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 10 && /^0{32}$/.test(f[0]!) && f[1] === '00' && usable(parseInt(f[8]!, 16))) out.add(f[9]!);
+  }
+  return [...out].sort();
+}
+
+/** The module behind each driver: sys/bus/<bus>/drivers/<driver>/module -> ../../../../module/<name>. */
+function readDriverModules(sys: SysRoot, drivers: readonly { bus: string; driver: string }[]): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const { bus, driver } of drivers) {
+    const key = `${bus}/${driver}`;
+    if (key in out) continue;
+    const m = sys.resolveLink(`sys/bus/${bus}/drivers/${driver}/module`);
+    // No module link: the driver is built into the kernel (or the tree did not keep the link).
+    // The name goes into modprobe.d lines: anything but a module name's characters is refused.
+    const name = m.ok ? path.posix.basename(m.value) : null;
+    out[key] = name !== null && /^[A-Za-z0-9_-]{1,64}$/.test(name) ? name : null;
+  }
+  return out;
+}
+
+/** ID and ID_LIKE of the distribution; etc/os-release is often a link to ../usr/lib/os-release. */
+function readOsRelease(sys: SysRoot): HostFacts['osRelease'] {
+  for (const rel of ['etc/os-release', 'usr/lib/os-release']) {
+    const k = sys.kind(rel);
+    if (!k.ok) continue;
+    const target = k.value === 'link' ? sys.resolveLink(rel) : null;
+    if (target !== null && !target.ok) continue;
+    const t = sys.readText(target === null ? rel : target.value);
+    if (t.ok) return parseOsRelease(t.value);
+  }
+  return null;
+}
+
+/** KEY=value lines, values optionally quoted: ID=debian, ID_LIKE="rhel centos fedora". */
+export function parseOsRelease(text: string): { id: string | null; idLike: string[] } {
+  const get = (key: string): string | null => {
+    const m = new RegExp(`^${key}=(.*)$`, 'm').exec(text);
+    return m ? m[1]!.trim().replace(/^(["'])(.*)\1$/, '$2') : null;
+  };
+  const norm = (s: string) => (/^[a-z0-9._-]{1,32}$/.test(s) ? s : null);
+  const id = get('ID');
+  return { id: id === null ? null : norm(id), idLike: (get('ID_LIKE') ?? '').split(/\s+/).map(norm).filter((x): x is string => x !== null) };
 }
 
 /** Distinct "IR-..." chip names in /proc/interrupts ("IR-IO-APIC", "IR-PCI-MSIX-0000:01:00.0"). */
@@ -116,19 +244,22 @@ function readBlockDevices(sys: SysRoot, errors: ErrorMap): BlockDevice[] | null 
     if (!t.ok) continue; // vanished, or not a link in an odd tree
     const devs: string[] = [];
     const holders: string[] = [];
+    const partitions: string[] = [];
     const own = sys.readText(`${t.value}/dev`);
     if (own.ok) devs.push(own.value);
     const inner = sys.list(t.value);
     for (const e of inner.ok ? inner.value : []) {
       if (!e.startsWith(name)) continue; // partitions are named after the disk
       const p = sys.readText(`${t.value}/${e}/dev`);
-      if (p.ok) devs.push(p.value);
+      if (!p.ok) continue; // not a partition (a same-prefix attribute) or vanished
+      devs.push(p.value);
+      partitions.push(e);
       const ph = sys.list(`${t.value}/${e}/holders`);
       if (ph.ok) holders.push(...ph.value);
     }
     const h = sys.list(`${t.value}/holders`);
     if (h.ok) holders.push(...h.value);
-    out.push({ name, path: t.value, devs, holders });
+    out.push({ name, path: t.value, devs, partitions, holders });
   }
   return out;
 }

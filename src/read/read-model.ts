@@ -18,7 +18,8 @@ export function readModel(root: string, { preflight = false, recorder = null as 
   const issues: Issue[] = [...groups.issues];
   const devices = readDevices(sys, issues);
   const units = readUnits(sys, issues);
-  const host = readHost(sys, preflight);
+  const drivers = devices.devices.flatMap((d) => (d.driver === null ? [] : [{ bus: d.bus, driver: d.driver }]));
+  const host = readHost(sys, preflight, drivers);
   return linkModel({
     root: sys.root,
     groupsDir: groups.state,

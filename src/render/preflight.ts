@@ -1,17 +1,20 @@
 // Output of the pre-flight commands (host, check, explain) in every format: text for people
 // (the table format), JSON, and plain TSV. Every string from the tree goes through visible().
 import type { ChalkInstance } from 'chalk';
-import type { TargetReport } from '../analyse/check.js';
+import type { CheckReport, GroupCheck, Outcome } from '../analyse/check.js';
 import type { Explanation } from '../analyse/explain.js';
-import type { Finding, Status } from '../analyse/findings.js';
-import type { Remedy } from '../analyse/remedy.js';
+import { STATUS_RANK, type Finding, type Status } from '../analyse/findings.js';
+import { plural } from '../analyse/isolation.js';
+import { MODPROBE_FILE, type Plan, type Step } from '../analyse/plan.js';
 import { SCHEMA_VERSION } from './json.js';
+
+/** check's JSON document: 2 since outcomes and plans replaced verdicts (README "check JSON"). */
+export const CHECK_SCHEMA_VERSION = 2;
 import { field, safeJson, visible } from './safe-text.js';
 
-const RANK: Record<Status, number> = { fail: 4, unknown: 3, warn: 2, info: 1, ok: 0 };
 
 function sorted(f: readonly Finding[]): Finding[] {
-  return f.map((x, i) => ({ x, i })).sort((a, b) => RANK[b.x.status] - RANK[a.x.status] || a.i - b.i).map((e) => e.x);
+  return f.map((x, i) => ({ x, i })).sort((a, b) => STATUS_RANK[b.x.status] - STATUS_RANK[a.x.status] || a.i - b.i).map((e) => e.x);
 }
 
 function paint(s: Status, c: ChalkInstance): (t: string) => string {
@@ -38,56 +41,85 @@ export function renderFindingsPlain(f: readonly Finding[]): string {
 }
 
 // ---- check
-const VERDICT_WORD: Record<Status, string> = { ok: 'PASS', info: 'PASS', warn: 'PASS with warnings', fail: 'FAIL', unknown: 'UNKNOWN' };
+const OUTCOME_WORD: Record<Outcome, string> = { ready: 'READY', steps: 'READY after steps', blocked: 'BLOCKED', unknown: 'UNKNOWN' };
+const OUTCOME_STATUS: Record<Outcome, Status> = { ready: 'ok', steps: 'warn', blocked: 'fail', unknown: 'unknown' };
 
-export function renderCheckText(reports: readonly TargetReport[], fix: Remedy | null, c: ChalkInstance): string {
+function outcomeText(g: { outcome: Outcome }, plan: Plan | null, count: boolean): string {
+  if (g.outcome === 'steps' && plan && count) return `READY after ${plural(plan.required.length, 'step')}`;
+  return OUTCOME_WORD[g.outcome];
+}
+
+function groupHead(g: GroupCheck): string {
+  const who = g.targets.length ? g.targets.map(visible).join(' + ') : 'no endpoint';
+  return g.group === null ? who : `${who} (group ${g.group})`;
+}
+
+export function renderCheckText(report: CheckReport, plan: Plan | null, c: ChalkInstance): string {
   const out: string[] = [];
-  for (const r of reports) {
-    const head = `${visible(r.target.device?.name ?? r.target.spec)}${r.group === null ? '' : `  group ${r.group}`}`;
-    out.push(`${c.bold(head)}  ${paint(r.verdict, c)(VERDICT_WORD[r.verdict])}`);
-    out.push(...findingLines(r.findings, c, '  '), '');
+  const several = report.groups.length > 1;
+  if (several) {
+    const parts = report.groups.map((g) => `${g.group === null ? g.targets.map(visible).join(' + ') : `group ${g.group}`} ${OUTCOME_WORD[g.outcome].toLowerCase()}`);
+    out.push(`${c.bold('request')}: ${paint(OUTCOME_STATUS[report.outcome], c)(outcomeText(report, plan, true))} (${parts.join('; ')})`, '');
   }
-  if (fix) {
-    out.push('To move the group members to vfio-pci now (printed, not run):');
-    out.push(...fix.oneOff.map((l) => `  ${visible(l)}`));
-    out.push('To make it persistent (driverctl):');
-    out.push(...fix.persistent.map((l) => `  ${visible(l)}`));
-    if (fix.byId.length > 0) {
-      out.push('or by vendor:device id:');
-      out.push(...fix.byId.map((l) => `  ${visible(l)}`));
-    }
-    out.push(...fix.notes.map((n) => `note: ${visible(n)}`));
+  for (const g of report.groups) {
+    out.push(`${c.bold(groupHead(g))}: ${paint(OUTCOME_STATUS[g.outcome], c)(outcomeText(g, g.moves.length ? plan : null, !several))}`);
+    out.push(...findingLines(g.findings, c, '  '), '');
+  }
+  if (report.outcome === 'blocked') {
+    out.push('No steps: driver moves cannot make this request work (what would change it is in the reasons above).');
+    const first = report.groups.find((g) => g.outcome === 'blocked' && g.targets.length)?.targets[0];
+    if (first && report.groups.some((g) => g.group !== null)) out.push(`Why the group is shaped so: iommu-groups explain ${visible(first)}`);
     out.push('');
+  } else if (report.outcome === 'unknown') {
+    out.push('No steps until the facts marked unknown above can be read (run as root on the host, or take a snapshot there with sudo iommu-groups snapshot).', '');
   }
+  if (plan) out.push(...planLines(plan));
   return out.join('\n');
 }
 
-export function renderCheckJson(reports: readonly TargetReport[], fix: Remedy | null, root: string): string {
+function planLines(plan: Plan): string[] {
+  const out: string[] = [];
+  const cmds = (steps: readonly Step[]) => steps.map((s) => `  ${visible(s.line)}`);
+  if (plan.required.length) {
+    out.push('Steps, in this order (printed, not run):', ...cmds(plan.required), '');
+  }
+  if (plan.optional.length) {
+    out.push(`${plan.required.length ? 'Then, optional' : 'Optional'}: bind the targets by hand, for QEMU started by hand (libvirt managed='yes' and Proxmox do this themselves):`, ...cmds(plan.optional), '');
+  }
+  if (plan.persistent.length) out.push('To keep the bindings across reboots (driverctl):', ...cmds(plan.persistent), '');
+  if (plan.byId) {
+    out.push(`Or by vendor:device id: add ${visible(plan.byId.kernelParameter)} to the kernel command line, or append to ${MODPROBE_FILE} (a file of its own; nothing is overwritten):`);
+    out.push(...cmds(plan.byId.steps));
+    if (plan.byId.initramfs.length) out.push('  then rebuild the initramfs:', ...plan.byId.initramfs.map((s) => `  ${visible(s.line)}`));
+    else out.push('  then rebuild the initramfs with your distribution\'s tool:', ...plan.byId.initramfsChoices.map((x) => `    ${visible(x)}`));
+    out.push('');
+  }
+  out.push(...plan.notes.map((n) => `note: ${visible(n)}`));
+  if (plan.notes.length) out.push('');
+  return out;
+}
+
+export function renderCheckJson(report: CheckReport, plan: Plan | null, root: string): string {
   return (
     safeJson({
-      schemaVersion: SCHEMA_VERSION,
+      schemaVersion: CHECK_SCHEMA_VERSION,
       command: 'check',
       root,
-      pass: reports.every((r) => r.verdict !== 'fail' && r.verdict !== 'unknown'),
-      targets: reports.map((r) => ({
-        target: r.target.spec,
-        device: r.target.device?.name ?? null,
-        group: r.group,
-        verdict: r.verdict,
-        findings: r.findings,
-        moves: r.moves,
-      })),
-      commands: fix,
+      outcome: report.outcome,
+      targets: report.targets.map((t) => ({ target: t.spec, device: t.device, group: t.group, outcome: t.outcome })),
+      groups: report.groups,
+      plan,
     }) + '\n'
   );
 }
 
-/** target, device, group, verdict, then the codes of non-ok findings (comma list): one line per target. */
-export function renderCheckPlain(reports: readonly TargetReport[]): string {
-  return reports
-    .map((r) => {
-      const codes = sorted(r.findings).filter((f) => f.status !== 'ok' && f.status !== 'info').map((f) => f.code);
-      return [field(r.target.spec), field(r.target.device?.name), r.group === null ? '-' : String(r.group), r.verdict, codes.length ? [...new Set(codes)].join(',') : '-'].join('\t') + '\n';
+/** target, device, group, outcome, then the codes of findings that are not ok or info (comma list): one line per target. */
+export function renderCheckPlain(report: CheckReport): string {
+  return report.targets
+    .map((t) => {
+      const g = report.groups.find((x) => (t.device ? x.targets.includes(t.device) : x.group === t.group));
+      const codes = sorted(g?.findings ?? []).filter((f) => f.status !== 'ok' && f.status !== 'info').map((f) => f.code);
+      return [field(t.spec), field(t.device), t.group === null ? '-' : String(t.group), t.outcome, codes.length ? [...new Set(codes)].join(',') : '-'].join('\t') + '\n';
     })
     .join('');
 }

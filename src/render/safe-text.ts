@@ -29,11 +29,4 @@ export function field(s: string | null | undefined, unreadable = false): string 
   return visible(s);
 }
 
-/**
- * Quote a word for a POSIX shell so that nothing in it is interpreted: 'it'\''s'.
- * Plain words made only of safe characters stay bare, for readability.
- */
-export function shellQuote(s: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from '../analyse/shell-quote.js';

@@ -1,0 +1,138 @@
+// What the host cannot give to a VM: chipset functions (by PCI class), a controller under a
+// mounted filesystem or swap, the network interface that carries the default route. Each reason
+// names its evidence; where the tree lacks the fact that would decide, the answer is unknown.
+import type { Device, Model, NetInterface } from '../model/types.js';
+
+export interface Need {
+  code: string;
+  message: string;
+  evidence: string[];
+}
+
+export interface HostNeeds {
+  /** Reasons the host needs this device. */
+  needs: Need[];
+  /** Facts that would decide it and that the tree does not hold. */
+  unknown: Need[];
+}
+
+/** Chipset functions by class code (24-bit): the platform stops working without them. */
+const CHIPSET: readonly { match: (cls: number, driver: string | null) => boolean; what: string }[] = [
+  { match: (c) => c >> 8 === 0x0600, what: 'the host bridge (the chipset itself)' },
+  { match: (c) => c >> 8 === 0x0601, what: 'the chipset\'s ISA/LPC bridge (firmware, TPM, super I/O, embedded controller)' },
+  { match: (c) => c >> 8 === 0x0602 || c >> 8 === 0x0603, what: 'a chipset system bus bridge (EISA/MCA)' },
+  { match: (c) => c >> 16 === 0x05, what: 'a memory controller' },
+  { match: (c) => c >> 8 === 0x0c05, what: 'the SMBus controller (memory SPD, sensors, clock chips)' },
+  { match: (c) => c >> 8 >= 0x0800 && c >> 8 <= 0x0803, what: 'a system peripheral the kernel runs on (interrupt, DMA, timer or clock controller)' },
+  { match: (c) => c >> 8 === 0x0806, what: 'an IOMMU' },
+  { match: (c, d) => c >> 8 === 0x0c80 && d !== null && /spi/i.test(d), what: 'the SPI flash controller (the firmware flash)' },
+];
+
+export function hostNeeds(model: Model, dev: Device): HostNeeds {
+  const needs: Need[] = [];
+  const unknown: Need[] = [];
+  const pci = dev.pci;
+  if (pci) {
+    if (pci.class === null) {
+      unknown.push({ code: 'CLASS_UNKNOWN', message: `its PCI class is ${'class' in dev.errors ? `unreadable (${dev.errors['class']})` : 'not in this tree'}: cannot tell whether the host needs it`, evidence: [`${dev.path}/class`] });
+    } else {
+      const c = CHIPSET.find((x) => x.match(pci.class!, dev.driver));
+      if (c) needs.push({ code: 'HOST_NEEDS_CHIPSET', message: `${c.what}: the host needs it`, evidence: [`${dev.path}/class = 0x${pci.class.toString(16).padStart(6, '0')}`] });
+    }
+  }
+  storageNeeds(model, dev, needs, unknown);
+  networkNeeds(model, dev, needs, unknown);
+  return { needs, unknown };
+}
+
+const below = (path: string, dev: Device) => path.startsWith(dev.path + '/');
+
+/** Disks below the device that hold a mounted filesystem or swap, directly or through dm/md holders. */
+function storageNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[]): void {
+  const h = model.host;
+  if (h.blockDevices === null) {
+    if (dev.pci?.class != null && dev.pci.class >> 16 === 0x01) {
+      unknown.push({ code: 'MOUNTS_UNKNOWN', message: 'a storage controller, and sys/block is not in this tree: cannot tell whether it holds a disk the host uses', evidence: ['sys/block'] });
+    }
+    return;
+  }
+  const disks = h.blockDevices.filter((b) => below(b.path, dev));
+  if (disks.length === 0) return;
+  if (h.mounted === null) {
+    unknown.push({
+      code: 'MOUNTS_UNKNOWN',
+      message: `holds ${disks.map((d) => d.name).join(', ')}, and proc/self/mountinfo is not in this tree: cannot tell whether the host uses ${disks.length === 1 ? 'it' : 'them'} (run on the host, or take a snapshot there)`,
+      evidence: disks.map((d) => `sys/block/${d.name} -> ${d.path}`),
+    });
+    return;
+  }
+  const mounted = new Set(h.mounted);
+  const swaps = new Set(h.swaps ?? []);
+  const byName = new Map(h.blockDevices.map((b) => [b.name, b]));
+  const inUse = (name: string, seen: Set<string>): 'mounted' | 'swap' | null => {
+    const b = byName.get(name);
+    if (swaps.has(name)) return 'swap';
+    if (!b || seen.has(name)) return null;
+    seen.add(name);
+    if (b.partitions.some((p) => swaps.has(p))) return 'swap';
+    if (b.devs.some((d) => mounted.has(d))) return 'mounted';
+    for (const x of b.holders) {
+      const u = inUse(x, seen);
+      if (u) return u;
+    }
+    return null;
+  };
+  for (const d of disks) {
+    const use = inUse(d.name, new Set());
+    if (use === null) continue;
+    needs.push({
+      code: 'MOUNTED_FILESYSTEM',
+      message: `holds ${d.name}, which ${use === 'swap' ? 'the host uses as swap' : 'has a mounted filesystem (or one stacked on it)'}: the host needs it`,
+      evidence: [`sys/block/${d.name} -> ${d.path}`, use === 'swap' ? 'proc/swaps' : 'proc/self/mountinfo'],
+    });
+  }
+}
+
+/** The interface under the default route, followed down through bridges, bonds and VLANs. */
+function networkNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[]): void {
+  const h = model.host;
+  const isNic = dev.pci?.class != null && dev.pci.class >> 16 === 0x02;
+  if (h.netInterfaces === null) {
+    if (isNic) unknown.push({ code: 'ROUTE_UNKNOWN', message: 'a network controller, and sys/class/net is not in this tree: cannot tell whether the host\'s network runs through it', evidence: ['sys/class/net'] });
+    return;
+  }
+  const mine = h.netInterfaces.filter((n) => below(n.path, dev));
+  if (mine.length === 0) return;
+  const names = mine.map((n) => n.name).join(', ');
+  if (h.defaultRouteInterfaces === null) {
+    unknown.push({
+      code: 'ROUTE_UNKNOWN',
+      message: `provides ${names}, and proc/net/route is not in this tree: cannot tell whether the default route goes through it (run on the host, or take a snapshot there)`,
+      evidence: mine.map((n) => `sys/class/net/${n.name} -> ${n.path}`),
+    });
+    return;
+  }
+  const byName = new Map(h.netInterfaces.map((n) => [n.name, n]));
+  for (const top of h.defaultRouteInterfaces) {
+    const via = carriers(top, byName);
+    const hit = mine.find((n) => via.has(n.name));
+    if (!hit) continue;
+    needs.push({
+      code: 'DEFAULT_ROUTE',
+      message: `provides ${hit.name}, which carries the host's default route${top === hit.name ? '' : ` (through ${top})`}: the host needs it`,
+      evidence: ['proc/net/route', `sys/class/net/${hit.name} -> ${hit.path}`],
+    });
+  }
+}
+
+/** An interface and everything below it. */
+function carriers(name: string, byName: Map<string, NetInterface>): Set<string> {
+  const out = new Set<string>();
+  const walk = (n: string) => {
+    if (out.has(n)) return;
+    out.add(n);
+    for (const l of byName.get(n)?.lower ?? []) walk(l);
+  };
+  walk(name);
+  return out;
+}
