@@ -11,7 +11,7 @@ import { cmdlineParam, finding, kernelAtLeast, truthy, type Finding, type Status
 import { hostReport } from './host-check.js';
 import { hostNeeds } from './host-needs.js';
 import { deviceIndex, groupLinkUnreadable, iommuState, isBridge, noIommuEvidence } from './isolation.js';
-import { lspciClassText, type PciIds } from '../model/pci-ids.js';
+import { lspciClassText, vendorDeviceText, type PciIds } from '../model/pci-ids.js';
 import type { Device, Group, Model } from '../model/types.js';
 
 export type Outcome = 'ready' | 'steps' | 'blocked' | 'unknown';
@@ -381,5 +381,5 @@ function groupFindings(ctx: Ctx, g: Group, out: CheckFinding[]): void {
 export function vendorDevice(d: Device): string | null {
   const p = d.pci;
   if (!p || p.vendor === null || p.device === null) return null;
-  return `${p.vendor.toString(16).padStart(4, '0')}:${p.device.toString(16).padStart(4, '0')}`;
+  return vendorDeviceText(p.vendor, p.device);
 }

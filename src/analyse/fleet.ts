@@ -1,6 +1,6 @@
 // What the fleet formats (Prometheus, node-feature-discovery) report: host-level facts, counts per
 // bus, and per PCI function its group, driver and whether it is ready for VFIO now. Pure.
-import { checker, isVfioDriver } from './check.js';
+import { checker, isVfioDriver, vendorDevice } from './check.js';
 import { hostReport } from './host-check.js';
 import { buildBusesView, type BusSummary } from './buses-view.js';
 import { iommuState } from './isolation.js';
@@ -34,7 +34,7 @@ export function buildFleetView(model: Model): FleetView {
       address: d.name,
       group: d.group,
       driver: d.driver,
-      vendorDevice: p.vendor === null || p.device === null ? null : `${p.vendor.toString(16).padStart(4, '0')}:${p.device.toString(16).padStart(4, '0')}`,
+      vendorDevice: vendorDevice(d),
       isolation: (isolationOf.get(d.name) ?? 'unknown').replace('-', '_'),
       vfioReady: ready,
     };

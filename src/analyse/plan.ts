@@ -2,7 +2,7 @@
 // run. Each step is data (argv and what goes to its standard input) with the shell line made from
 // it, every word shell-quoted. Nothing here writes over a file: modprobe options go to a file of
 // our own with `tee -a`. Only devices the analysis decided may move are named.
-import type { CheckReport, Move } from './check.js';
+import { vendorDevice, type CheckReport, type Move } from './check.js';
 import { shellQuote as q } from './shell-quote.js';
 import type { Model } from '../model/types.js';
 
@@ -90,7 +90,7 @@ function byIdPlan(model: Model, all: readonly Move[], notes: string[]): Plan['by
   }
   const ids = [...new Set(all.map((m) => m.vendorDevice!))];
   const moving = new Set(all.map((m) => m.device));
-  const others = model.devices.filter((d) => d.pci && !moving.has(d.name) && d.pci.vendor !== null && d.pci.device !== null && ids.includes(idOf(d.pci.vendor, d.pci.device)));
+  const others = model.devices.filter((d) => !moving.has(d.name) && ids.includes(vendorDevice(d) ?? ''));
   if (others.length > 0) {
     notes.push(`no by-id way: vfio-pci.ids=${ids.join(',')} would also take ${others.map((d) => d.name).join(', ')}; use driverctl, which moves single devices`);
     return null;
@@ -110,8 +110,4 @@ function byIdPlan(model: Model, all: readonly Move[], notes: string[]): Plan['by
     initramfs: known ? [step(known.argv)] : [],
     initramfsChoices: known ? [] : INITRAMFS.map((x) => `${x.distro}: ${x.argv.join(' ')}`),
   };
-}
-
-function idOf(v: number, d: number): string {
-  return `${v.toString(16).padStart(4, '0')}:${d.toString(16).padStart(4, '0')}`;
 }

@@ -167,9 +167,14 @@ export function lspciClassText(ids: PciIds | null, classCode: number): string {
   return name === null ? `Class [${num}]` : `${name} [${num}]`;
 }
 
+/** "8086:10d3": the vendor:device pair as lspci -n, vfio-pci.ids and the README print it. */
+export function vendorDeviceText(vendor: number, device: number): string {
+  return `${vendor.toString(16).padStart(4, '0')}:${device.toString(16).padStart(4, '0')}`;
+}
+
 /** The vendor/device text lspci prints with -nn ("Intel Corporation 82574L ... [8086:10d3]"). */
 export function lspciDeviceText(ids: PciIds | null, vendor: number, device: number): string {
-  const num = `${vendor.toString(16).padStart(4, '0')}:${device.toString(16).padStart(4, '0')}`;
+  const num = vendorDeviceText(vendor, device);
   const v = ids?.vendorName(vendor) ?? null;
   const d = ids?.deviceName(vendor, device) ?? null;
   if (v !== null && d !== null) return `${v} ${d} [${num}]`;
