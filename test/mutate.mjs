@@ -47,7 +47,10 @@ function inventory(root) {
   return { files: files.filter((r) => readFile.test(r)), links: links.filter((r) => readLink.test(r)), dirs: dirs.filter((r) => readDir.test(r)) };
 }
 
-const MUTATIONS = ['delete', 'truncate', 'garbage', 'huge', 'dangling', 'loop', 'escape', 'fifo', 'dir-for-file', 'hostile-link', 'hostile-text', 'unreadable'];
+const MUTATIONS = ['delete', 'truncate', 'garbage', 'huge', 'dangling', 'loop', 'escape', 'escape-dir', 'fifo', 'dir-for-file', 'hostile-link', 'hostile-text', 'unreadable'];
+
+/** What lies behind an escaping directory link: it must never reach any output. */
+export const BAIT = 'BAIT-OUTSIDE-THE-ROOT';
 
 /** Apply one mutation; returns { what, undo }. */
 function mutate(root, inv, r, trash) {
@@ -91,6 +94,18 @@ function mutate(root, inv, r, trash) {
         fs.chmodSync(abs(rel), 0);
         return { what: `${kind} ${rel}`, undo: () => fs.chmodSync(abs(rel), mode) };
       }
+      return { what: `${kind} ${rel}`, undo };
+    }
+    case 'escape-dir': {
+      // A directory the readers walk (a group, a device, the groups directory, a unit) replaced by
+      // a link out of the root to a directory of bait with every attribute name they read.
+      const rel = pick(inv.dirs);
+      if (isLink(abs(rel)) || !fs.existsSync(abs(rel))) return null;
+      const undo = save(rel);
+      const bait = path.join(trash, `bait-${Math.floor(r() * 1e12)}`);
+      fs.mkdirSync(path.join(bait, 'devices'), { recursive: true });
+      for (const f of ['type', 'name', 'reserved_regions', 'vendor', 'device', 'class', 'revision', 'config', 'cap', 'ecap', 'dev', 'reset_method']) fs.writeFileSync(path.join(bait, f), `${BAIT}\n`);
+      fs.symlinkSync(path.relative(path.dirname(abs(rel)), bait), abs(rel));
       return { what: `${kind} ${rel}`, undo };
     }
     case 'dangling':
@@ -151,6 +166,7 @@ export function judge(args, r) {
   if (r.threw) p.push(`uncaught ${r.threw?.stack ?? r.threw}`);
   else if (!DOCUMENTED_EXIT_CODES.has(r.code)) p.push(`exit code ${r.code}`);
   if (/\n\s+at .+:\d+:\d+\)?\n/.test(r.err)) p.push('stack trace on stderr');
+  if (r.out.includes(BAIT) || r.err.includes(BAIT)) p.push('printed what lies outside the root');
   const json = args.includes('json');
   // check prints its JSON document for every outcome (0 ready, 1 blocked, 4 steps, 5 unknown).
   if (json && (r.code === 0 || (args[0] === 'check' && [1, 4, 5].includes(r.code)))) {
@@ -235,6 +251,10 @@ export async function runMutations({ seed, count, fixtures, snapshotEvery = 1, l
         if (args[0] === 'snapshot') fs.rmSync(args[1], { recursive: true, force: true });
         if (args[0] === 'list' && args[2] === 'json' && res.out !== pristine[fx]) changed++;
         const problems = judge(args, res);
+        // Nothing may be written into the bait behind an escaping link (snapshot included).
+        for (const b of fs.readdirSync(trash).filter((n) => n.startsWith('bait-'))) {
+          if (fs.readdirSync(path.join(trash, b)).length !== 13 || fs.readdirSync(path.join(trash, b, 'devices')).length !== 0) problems.push(`wrote outside the root, into ${b}`);
+        }
         if (problems.length) failures.push({ seed: s, fixture: fx, mutations: applied.map((m) => m.what), args: args.filter((a) => a !== root), problems });
       }
     } finally {

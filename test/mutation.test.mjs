@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { judge, runMutations } from './mutate.mjs';
+import { BAIT, judge, runMutations } from './mutate.mjs';
 import { BIN, FIXTURES, fixtureCopy } from './helpers.mjs';
 
 test('mutation run: 90 damaged variants, every command, no crash, documented exit codes, valid JSON', async () => {
@@ -24,6 +24,7 @@ test('the judge fails what it should', () => {
   assert.deepEqual(judge(['list', '--format', 'json'], { ...ok, out: '{"a":' }).map((p) => p.slice(0, 12)), ['invalid JSON']);
   assert.deepEqual(judge(['list'], { ...ok, out: 'a\x1b[31m' }), ['a raw control character reached the output']);
   assert.deepEqual(judge(['list'], { ...ok, err: 'Error: x\n    at f (/a/b.js:1:2)\n' }), ['stack trace on stderr']);
+  assert.deepEqual(judge(['list'], { ...ok, out: `type ${BAIT}\n` }), ['printed what lies outside the root']);
 });
 
 /** Run the binary while this process deletes device directories under it. */

@@ -16,7 +16,10 @@ function startWatch(args) {
   const until = async (pred, ms = 10000) => {
     const t0 = Date.now();
     while (!pred(out)) {
-      if (Date.now() - t0 > ms) throw new Error(`timed out; output so far:\n${out}${err}`);
+      if (Date.now() - t0 > ms) {
+        child.kill('SIGKILL'); // never leave a watcher running after a failed test
+        throw new Error(`timed out; output so far:\n${out}${err}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -32,6 +35,9 @@ function rebindAndRemove(root) {
   const serial = fs.realpathSync(path.join(root, 'sys/bus/pci/devices/0000:0b:02.0'));
   fs.unlinkSync(path.join(serial, 'driver'));
   fs.symlinkSync(path.relative(serial, path.join(root, 'sys/bus/pci/drivers/vfio-pci')), path.join(serial, 'driver'));
+  // As the kernel removes a group: the member's iommu_group link first, then the directory (a
+  // directory gone while a device still links to it would be a partial tree: listed from the link).
+  fs.unlinkSync(path.join(fs.realpathSync(path.join(root, 'sys/bus/pci/devices/0000:02:00.0')), 'iommu_group'));
   fs.renameSync(path.join(root, 'sys/kernel/iommu_groups/14'), path.join(root, 'gone-14'));
 }
 

@@ -22,7 +22,7 @@ export function capsUnknownWhy(d: Device | undefined, address: string): string {
   const n = d.pci.configBytes;
   if (n !== null && n < 256) return `only ${n} bytes of ${address}'s config space are readable (the rest needs root)`;
   if ('config' in d.errors) return `${address}'s config space is unreadable (${d.errors['config']})`;
-  return `${address}'s config space was not read`;
+  return `${address}'s config space is not in this tree (config space was not read)`;
 }
 
 /** Kernel multifunction flag: header bit or other functions in the slot; never for VFs. */

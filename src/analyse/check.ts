@@ -10,7 +10,7 @@ import { predictGroups, type Prediction } from './grouping.js';
 import { cmdlineParam, finding, kernelAtLeast, truthy, type Finding, type Status } from './findings.js';
 import { hostReport } from './host-check.js';
 import { hostNeeds } from './host-needs.js';
-import { deviceIndex, groupLinkUnreadable, iommuState, isBridge, noIommuEvidence } from './isolation.js';
+import { deviceIndex, groupDirMissing, groupLinkUnreadable, iommuState, isBridge, noIommuEvidence } from './isolation.js';
 import { lspciClassText, vendorDeviceText, type PciIds } from '../model/pci-ids.js';
 import type { Device, Group, Model } from '../model/types.js';
 
@@ -187,7 +187,9 @@ function checkGroup(ctx: Ctx, gid: number, targetDevs: Device[], wholeGroup: boo
   if (g.name === 'vfio-noiommu') {
     out.push(f('NOIOMMU_GROUP', 'fail', 'block', gs, 'a VFIO no-IOMMU group: no DMA isolation at all; a real IOMMU is needed', [`sys/kernel/iommu_groups/${g.dir}/name`]));
   }
-  if ('members' in g.errors || 'group' in g.errors) {
+  if (groupDirMissing(g)) {
+    out.push(f('GROUP_UNREADABLE', 'unknown', 'unknown', gs, `sys/kernel/iommu_groups/${g.id} is not in this tree (a partial capture): its members are known only from the devices' own links, so another member may be missing; take a snapshot on the host with iommu-groups snapshot`, [`sys/kernel/iommu_groups/${g.dir} absent`]));
+  } else if ('members' in g.errors || 'group' in g.errors) {
     out.push(f('GROUP_UNREADABLE', 'unknown', 'unknown', gs, `its member list is unreadable (${g.errors['members'] ?? g.errors['group']}): run as root, or take a snapshot as root`, [`sys/kernel/iommu_groups/${g.dir}/devices`]));
   }
 

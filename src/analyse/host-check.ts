@@ -26,7 +26,11 @@ export function hostReport(model: Model): HostReport {
 
   // Firmware
   const tables = h.acpiIommuTables;
-  if (tables === null) {
+  const dt = h.deviceTree;
+  if (tables === null && dt) {
+    const what = dt.power ? 'POWER firmware (its IOMMU is the platform\'s TCE tables, one group per partitionable endpoint, and registers no unit in /sys/class/iommu)' : 'a device tree (IOMMUs are its "iommus" properties: Arm SMMU and others)';
+    out.push(finding('IOMMU_FIRMWARE', st.active ? 'info' : 'unknown', 'firmware', `no ACPI on this machine: ${what} describes it${st.active ? '' : '; whether it has an IOMMU is not decided from it here'}`, [`${dt.path} (no sys/firmware/acpi)`]));
+  } else if (tables === null) {
     out.push(finding('IOMMU_FIRMWARE', 'unknown', 'firmware', 'ACPI tables not readable here: cannot tell whether firmware describes an IOMMU', [errOr(h.errors['acpiIommuTables'], 'sys/firmware/acpi/tables absent')]));
   } else if (tables.length > 0) {
     out.push(finding('IOMMU_FIRMWARE', 'ok', 'firmware', `firmware describes an IOMMU: ${tables.map(tableText).join(', ')}`, [`sys/firmware/acpi/tables: ${tables.join(' ')}`]));
@@ -120,6 +124,9 @@ function interruptRemapping(model: Model, active: boolean): ReturnType<typeof fi
   // Interrupt remapping is the x86 IOMMUs' way to isolate MSIs (IR- chips in /proc/interrupts).
   // Arm isolates them in the GIC ITS, POWER and s390 in their own ways: nothing to read here.
   const x86 = model.units.filter((u) => u.kind === 'intel-vtd' || u.kind === 'amd-vi');
+  if (model.units.length === 0 && !(h.deviceTree && h.deviceTree.power)) {
+    return finding('INTERRUPT_REMAPPING', 'unknown', subject, 'no IOMMU unit in this tree: which IOMMU this is, and so how it isolates interrupts, is not known here', ['sys/class/iommu']);
+  }
   if (x86.length === 0) {
     const kinds = [...new Set(model.units.map((u) => u.kind))].join(', ') || 'no unit in /sys/class/iommu';
     return finding('INTERRUPT_REMAPPING', 'info', subject, `not judged here: MSI isolation on this IOMMU (${kinds}) does not show as x86 interrupt remapping; VFIO checks it when a device is attached`, ['sys/class/iommu']);
@@ -156,9 +163,13 @@ function notActiveText(model: Model): string {
   const cmd = h.cmdline;
   const st = iommuState(model);
   const base = st.noiommuGroups > 0 ? `no IOMMU active (only ${plural(st.noiommuGroups, 'VFIO no-IOMMU group')})` : 'no IOMMU active: no groups in /sys/kernel/iommu_groups';
+  // intel_iommu= speaks only to VT-d and amd_iommu= only to AMD-Vi: each counts where firmware
+  // has that vendor's table (or the tables cannot be read); iommu=off turns every one off.
+  const tables = h.acpiIommuTables;
+  const has = (t: string) => tables === null || tables.some((x) => x.startsWith(t));
   const off = [
-    words(cmdlineParam(cmd, 'intel_iommu')).includes('off') ? 'intel_iommu=off' : null,
-    words(cmdlineParam(cmd, 'amd_iommu')).includes('off') ? 'amd_iommu=off' : null,
+    has('DMAR') && words(cmdlineParam(cmd, 'intel_iommu')).includes('off') ? 'intel_iommu=off' : null,
+    has('IVRS') && words(cmdlineParam(cmd, 'amd_iommu')).includes('off') ? 'amd_iommu=off' : null,
     words(cmdlineParam(cmd, 'iommu')).includes('off') ? 'iommu=off' : null,
   ].filter((x): x is string => x !== null);
   if (off.length > 0) return `${base}; the kernel command line disables it with ${off.join(' ')}: remove it`;

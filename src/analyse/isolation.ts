@@ -68,8 +68,13 @@ function verdictText(kind: GroupVerdictKind, endpoints: number, bridges: number,
     case 'no-iommu':
       return 'no IOMMU: VFIO no-IOMMU group, no isolation';
     case 'unknown':
-      return `unknown: members unreadable (${g.errors['members'] ?? g.errors['group']})`;
+      return groupDirMissing(g) ? 'unknown: no directory for this group in the tree (members from device links)' : `unknown: members unreadable (${g.errors['members'] ?? g.errors['group']})`;
   }
+}
+
+/** A group known only from devices' iommu_group links: its directory is not in the tree. */
+export function groupDirMissing(g: Group): boolean {
+  return g.errors['group'] === 'ENOENT';
 }
 
 /** Whether the device's group link could not be read (its own, or its whole directory). */
@@ -97,14 +102,15 @@ export interface IommuState {
 }
 
 /**
- * The IOMMU is active when the kernel made groups that are not VFIO no-IOMMU groups. Units in
- * /sys/class/iommu are evidence but not required: 6.1 powerpc registers none and still groups
- * devices per PE.
+ * The IOMMU is active when there is any evidence of it: a group that is not a VFIO no-IOMMU
+ * group (a directory, or a device's iommu_group link in a partial capture: the link pass lists
+ * those groups too), or a unit in /sys/class/iommu. Units are not required: 6.1 powerpc
+ * registers none and still groups devices per PE.
  */
 export function iommuState(model: Model): IommuState {
   const noiommu = model.groups.filter((g) => g.name === 'vfio-noiommu').length;
   const real = model.groups.length - noiommu;
-  return { active: real > 0, groups: real, units: model.units.length, noiommuGroups: noiommu };
+  return { active: real > 0 || model.units.length > 0, groups: real, units: model.units.length, noiommuGroups: noiommu };
 }
 
 /** Kernel command line options that decide whether and how an IOMMU is used. */

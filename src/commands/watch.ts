@@ -3,7 +3,7 @@
 import { changeText, diffModels } from '../analyse/watch-diff.js';
 import { EXIT, UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
-import { visible } from '../render/safe-text.js';
+import { safeJson, visible } from '../render/safe-text.js';
 import type { Io } from '../cli.js';
 import { resolveRoot, type CommonOptions } from './common.js';
 
@@ -21,14 +21,14 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   const json = opts.format === 'json';
   let prev = readModel(root);
   const stamp = () => new Date().toISOString();
-  if (json) io.out(JSON.stringify({ time: stamp(), kind: 'start', root, groups: prev.groups.length, devices: prev.devices.length }) + '\n');
+  if (json) io.out(safeJson({ time: stamp(), kind: 'start', root, groups: prev.groups.length, devices: prev.devices.length }, 0) + '\n');
   else io.out(`${stamp()} watching ${visible(root)}: ${prev.groups.length} groups, ${prev.devices.length} devices (every ${secs} s; Ctrl-C ends)\n`);
 
   return new Promise<number>((resolve) => {
     const timer = setInterval(() => {
       const next = readModel(root);
       const t = stamp();
-      for (const c of diffModels(prev, next)) io.out(json ? JSON.stringify({ time: t, ...c }) + '\n' : `${t} ${visible(changeText(c))}\n`);
+      for (const c of diffModels(prev, next)) io.out(json ? safeJson({ time: t, ...c }, 0) + '\n' : `${t} ${visible(changeText(c))}\n`);
       prev = next;
     }, secs * 1000);
     let off = () => {};

@@ -68,13 +68,23 @@ export function linkModel(raw: RawModel): Model {
       }
       continue;
     }
-    const g = groupById.get(d.group);
+    let g = groupById.get(d.group);
     if (!g) {
-      issues.push({
-        code: 'DEVICE_GROUP_DANGLING',
-        subject: d.name,
-        message: `${d.name}'s iommu_group link names group ${d.group}, which has no directory`,
-      });
+      // A partial capture (or a kernel mid-change): the link is the only view of this group. The
+      // group is listed with the members its links name, and flagged: its directory is missing.
+      if (raw.groupsDir !== 'absent') {
+        issues.push({
+          code: 'DEVICE_GROUP_DANGLING',
+          subject: d.name,
+          message: `${d.name}'s iommu_group link names group ${d.group}, which has no directory in this tree: listed from the links alone`,
+        });
+      }
+      g = { id: d.group, dir: String(d.group), type: null, name: null, reservedRegions: null, members: [], errors: { group: 'ENOENT' } };
+      groups.push(g);
+      groupById.set(g.id, g);
+    }
+    if (g.errors['group'] === 'ENOENT') {
+      g.members.push({ bus: d.bus, name: d.name, path: d.path, seenIn: 'device' });
       continue;
     }
     const m = g.members.find((x) => x.path === d.path);
@@ -98,6 +108,15 @@ export function linkModel(raw: RawModel): Model {
     }
   }
 
+  groups.sort((a, b) => a.id - b.id || (a.dir < b.dir ? -1 : 1));
+  const fromLinks = groups.filter((g) => g.errors['group'] === 'ENOENT').length;
+  if (raw.groupsDir === 'absent' && fromLinks > 0) {
+    issues.push({
+      code: 'DEVICE_GROUP_DANGLING',
+      subject: 'sys/kernel/iommu_groups',
+      message: `not in this tree (a partial capture): ${fromLinks} group${fromLinks === 1 ? ' is' : 's are'} listed from the devices' iommu_group links alone`,
+    });
+  }
   for (const g of groups) {
     g.members.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : 1));
     if (g.members.length === 0 && !('members' in g.errors) && !('group' in g.errors)) {

@@ -180,6 +180,8 @@ export interface HostFacts {
   defaultRouteInterfaces: string[] | null;
   /** Kernel module behind each bound driver ("pci/snd_hda_intel" -> "snd_hda_intel"); null: built in (no module link). */
   driverModules: Record<string, string | null>;
+  /** Where firmware describes the machine when there is no ACPI: a flattened device tree (Arm, POWER); null if not looked at. */
+  deviceTree: { path: string; power: boolean } | null | false;
   /** ID and ID_LIKE from etc/os-release (or usr/lib/os-release); null if neither is readable. */
   osRelease: { id: string | null; idLike: string[] } | null;
   errors: ErrorMap;

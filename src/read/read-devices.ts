@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Device, ErrorMap, Issue } from '../model/types.js';
 import { GROUPS_DIR, readError } from './read-groups.js';
 import { readPciInfo } from './read-pci.js';
-import { compareBytes, fromError, type SysRoot } from './sysfs-root.js';
+import { compareBytes, type SysRoot } from './sysfs-root.js';
 
 export interface RawDevices {
   buses: string[];
@@ -35,21 +35,14 @@ export function readDevices(sys: SysRoot, issues: Issue[]): RawDevices {
  * costs that bus, not the walk.
  */
 function walkBuses(sys: SysRoot, issues: Issue[]): string[] {
-  const readdirSync = ((dir: fs.PathLike, opts?: unknown) => {
+  const readdirSync = ((dir: fs.PathLike, opts?: { withFileTypes?: boolean }) => {
     const rel = path.relative(sys.root, String(dir)) || '.';
-    const recorded = sys.recordedError('list', rel);
-    if (recorded !== undefined) {
-      issues.push(readError(rel, recorded));
-      return [];
-    }
-    try {
-      return fs.readdirSync(dir, opts as { withFileTypes: true });
-    } catch (err) {
-      const g = fromError(err);
-      if (!g.ok && !g.absent) issues.push(readError(rel, g.error));
-      return [];
-    }
-  }) as typeof fs.readdirSync;
+    const g = sys.readdirTyped(rel);
+    if (g.ok) return opts?.withFileTypes ? g.value : g.value.map((e) => e.name);
+    // A link out of the root is reported once, as an escape (read-model.ts).
+    if (!g.absent && g.error !== 'EOUTSIDE') issues.push(readError(rel, g.error));
+    return [];
+  }) as unknown as typeof fs.readdirSync;
   const found = fg.sync(['sys/bus/*', 'sys/bus/*/devices/*'], {
     cwd: sys.root,
     onlyFiles: false,
@@ -78,22 +71,15 @@ function readDevice(sys: SysRoot, bus: string, name: string, rel: string, issues
   } else if (target.error === 'ENOTLINK') {
     devPath = rel; // a directory where a link belongs (hand-made trees): read it in place
   } else {
-    issues.push(
-      target.error === 'EOUTSIDE'
-        ? { code: 'LINK_OUTSIDE_ROOT', subject: rel, message: 'device link points outside the root; ignored' }
-        : readError(rel, target.error),
-    );
+    if (target.error !== 'EOUTSIDE') issues.push(readError(rel, target.error)); // an escape is reported once (read-model.ts)
     return null;
   }
   const blank: Device = { bus, name, path: devPath, group: null, iommu: null, driver: null, driverOverride: null, pci: null, errors };
 
-  const inside = sys.confined(devPath);
+  const inside = sys.physicalDir(devPath);
   if (!inside.ok) {
     if (inside.absent) return null; // dangling link: the device went away
-    if (inside.error === 'EOUTSIDE') {
-      issues.push({ code: 'DEVICE_OUTSIDE_ROOT', subject: rel, message: 'device directory resolves outside the root; not read' });
-      return null;
-    }
+    if (inside.error === 'EOUTSIDE') return null; // a link on its way leaves the root: reported as an escape
     errors['device'] = inside.error;
     return blank;
   }

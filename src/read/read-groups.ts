@@ -96,11 +96,7 @@ function readGroup(sys: SysRoot, dir: string, issues: Issue[]): RawGroup | null 
         if (!memberPaths.includes(target.value)) memberPaths.push(target.value);
       } else if (!target.absent) {
         errors['members'] = target.error;
-        issues.push(
-          target.error === 'EOUTSIDE'
-            ? { code: 'LINK_OUTSIDE_ROOT', subject: rel, message: 'member link points outside the root; ignored' }
-            : readError(rel, target.error),
-        );
+        if (target.error !== 'EOUTSIDE') issues.push(readError(rel, target.error)); // escapes: read-model.ts
       }
     }
   }

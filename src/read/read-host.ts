@@ -57,6 +57,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
       defaultRouteInterfaces: null,
       driverModules: {},
       osRelease: null,
+      deviceTree: null,
       errors,
     };
   }
@@ -93,6 +94,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     defaultRouteInterfaces: readDefaultRoutes(sys, errors),
     driverModules: readDriverModules(sys, drivers),
     osRelease: readOsRelease(sys),
+    deviceTree: readDeviceTree(sys),
     errors,
   };
 }
@@ -176,6 +178,19 @@ function readDriverModules(sys: SysRoot, drivers: readonly { bus: string; driver
     out[key] = name !== null && /^[A-Za-z0-9_-]{1,64}$/.test(name) ? name : null;
   }
   return out;
+}
+
+/**
+ * A device tree instead of ACPI: sys/firmware/devicetree/base (Arm, POWER), or proc/device-tree.
+ * POWER's (pseries, powernv) has an "ibm,*" node or property at its top: its IOMMU (TCE tables,
+ * one group per partitionable endpoint) registers no unit in sys/class/iommu.
+ */
+function readDeviceTree(sys: SysRoot): HostFacts['deviceTree'] {
+  for (const rel of ['sys/firmware/devicetree/base', 'proc/device-tree']) {
+    const l = sys.list(rel);
+    if (l.ok) return { path: rel, power: l.value.some((n) => n.startsWith('ibm,')) };
+  }
+  return false;
 }
 
 /** ID and ID_LIKE of the distribution; etc/os-release is often a link to ../usr/lib/os-release. */

@@ -20,6 +20,10 @@ export function readModel(root: string, { preflight = false, recorder = null as 
   const units = readUnits(sys, issues);
   const drivers = devices.devices.flatMap((d) => (d.driver === null ? [] : [{ bus: d.bus, driver: d.driver }]));
   const host = readHost(sys, preflight, drivers);
+  // Every link that would have led out of the root, once, wherever a reader met it.
+  for (const [link, text] of sys.escapes) {
+    issues.push({ code: 'LINK_OUTSIDE_ROOT', subject: link, message: `-> ${text} leaves the root; not followed (what lies behind it reads as unreadable)` });
+  }
   return linkModel({
     root: sys.root,
     groupsDir: groups.state,

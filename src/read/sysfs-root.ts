@@ -80,9 +80,14 @@ export type Recorder = (op: ReadOp, rel: string, result: Got<unknown>) => void;
  */
 export class SysRoot {
   readonly root: string;
-  private readonly realRoot: string;
   /** Set by `snapshot` to learn exactly which entries the readers use; unset otherwise. */
   recorder: Recorder | null = null;
+  /** Links met on the way that lead out of the root (link -> its text): not followed, reported. */
+  readonly escapes = new Map<string, string>();
+  /** Physical (link-free) root-relative path of each directory resolved so far. */
+  private readonly dirs = new Map<string, Got<string>>();
+  /** The live host: the kernel's own tree, read as it is (no resolution, no recorded errors). */
+  private readonly live: boolean;
 
   /** Entries a snapshot could not read on its source (snapshot-meta/unreadable.txt): read as such. */
   private readonly recordedUnreadable: Map<string, string>;
@@ -94,8 +99,12 @@ export class SysRoot {
 
   constructor(root: string) {
     this.root = path.resolve(root);
-    this.realRoot = safeRealpath(this.root) ?? this.root;
-    this.recordedUnreadable = this.root === '/' ? new Map() : loadRecordedUnreadable(this.abs(SNAPSHOT_UNREADABLE));
+    this.live = this.root === '/';
+    this.recordedUnreadable = new Map();
+    if (!this.live) {
+      const meta = this.physical(SNAPSHOT_UNREADABLE);
+      if (meta.ok) this.recordedUnreadable = loadRecordedUnreadable(this.abs(meta.value));
+    }
   }
 
   abs(rel: string): string {
@@ -103,12 +112,102 @@ export class SysRoot {
   }
 
   /**
+   * The root is a jail, like openat2's RESOLVE_IN_ROOT: a directory path with every link on the
+   * way followed inside the root, as a physical root-relative path. A link whose target leaves
+   * the root is not followed: it is kept in `escapes` and the path is unreadable (EOUTSIDE).
+   * Each directory is resolved once. On the live host nothing is resolved: the kernel's tree.
+   */
+  physicalDir(rel: string): Got<string> {
+    const norm = path.posix.normalize(rel);
+    if (norm === '.' || norm === '' || norm === '/') return got('');
+    if (norm.startsWith('../') || norm === '..') return unreadable('EOUTSIDE');
+    const clean = norm.replace(/^\/+|\/+$/g, '');
+    if (this.live) return got(clean);
+    return this.resolveDir(clean, 0);
+  }
+
+  /**
+   * Where an operation on `rel` lands. A snapshot's recorded failure for this path wins (the
+   * source could not get this far); a failure met on the way (EACCES on a directory, a link
+   * loop) is told to the recorder like any other, so the snapshot keeps it.
+   */
+  private locate(op: ReadOp, rel: string): Got<string> {
+    const recorded = this.recordedError(op, rel);
+    if (recorded !== undefined) return unreadable(recorded);
+    const at = op === 'list' ? this.physicalDir(rel) : this.physical(rel);
+    if (!at.ok && !at.absent && at.error !== 'EOUTSIDE') this.recorder?.(op, rel, at);
+    return at;
+  }
+
+  /** The physical path of an entry: its directory resolved, the entry itself not followed. */
+  private physical(rel: string): Got<string> {
+    const norm = path.posix.normalize(rel).replace(/^\/+|\/+$/g, '');
+    const base = path.posix.basename(norm);
+    if (base === '..' || base === '.' || base === '') return this.physicalDir(norm);
+    const dir = this.physicalDir(path.posix.dirname(norm));
+    return dir.ok ? got(dir.value === '' ? base : `${dir.value}/${base}`) : dir;
+  }
+
+  private resolveDir(rel: string, hops: number): Got<string> {
+    const known = this.dirs.get(rel);
+    if (known) return known;
+    const parent = path.posix.dirname(rel);
+    const p = parent === '.' ? got('') : this.resolveDir(parent, hops);
+    let r: Got<string>;
+    if (!p.ok) r = p;
+    else {
+      const here = p.value === '' ? path.posix.basename(rel) : `${p.value}/${path.posix.basename(rel)}`;
+      r = this.follow(here, hops);
+    }
+    this.dirs.set(rel, r);
+    return r;
+  }
+
+  /** A file that is a link (O_NOFOLLOW refused it): when it points out of the root, say so. */
+  private noteEscape(rel: string): void {
+    if (this.live) return;
+    try {
+      const text = fs.readlinkSync(this.abs(rel));
+      if (!resolveLinkText(rel, text).ok) this.escapes.set(rel, text);
+    } catch {
+      // not a link after all (a real loop error): nothing to report
+    }
+  }
+
+  /** `here` has a physical parent: if it is a link, follow it inside the root. */
+  private follow(here: string, hops: number): Got<string> {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(this.abs(here));
+    } catch (err) {
+      return fromError(err);
+    }
+    if (!st.isSymbolicLink()) return got(here);
+    if (hops >= 40) return unreadable('ELOOP'); // the kernel's limit on links in one lookup
+    let text: string;
+    try {
+      text = fs.readlinkSync(this.abs(here));
+    } catch (err) {
+      return fromError(err);
+    }
+    this.recorder?.('link', here, got(text));
+    const target = resolveLinkText(here, text);
+    if (!target.ok) {
+      this.escapes.set(here, text);
+      return target;
+    }
+    return target.value === '' ? got('') : this.resolveDir(target.value, hops + 1);
+  }
+
+  /**
    * Names in a directory, sorted bytewise (the order a C-locale shell glob gives); unsorted when
    * the caller only looks names up (a device directory's ~50 attributes, once per device).
    */
   list(rel: string, sorted = true): Got<string[]> {
-    const r = this.listRaw(rel, sorted);
-    this.recorder?.('list', rel, r);
+    const at = this.locate('list', rel);
+    if (!at.ok) return at;
+    const r = this.listRaw(at.value, sorted);
+    this.recorder?.('list', at.value, r);
     return r;
   }
 
@@ -118,6 +217,19 @@ export class SysRoot {
     try {
       const names = fs.readdirSync(this.abs(rel));
       return got(sorted ? names.sort(compareBytes) : names);
+    } catch (err) {
+      return fromError(err);
+    }
+  }
+
+  /** Directory entries with their types, for fast-glob's walk; confined like every other read. */
+  readdirTyped(rel: string): Got<fs.Dirent[]> {
+    const at = this.locate('list', rel);
+    if (!at.ok) return at;
+    const recorded = this.recordedError('list', at.value);
+    if (recorded !== undefined) return unreadable(recorded);
+    try {
+      return got(fs.readdirSync(this.abs(at.value), { withFileTypes: true }));
     } catch (err) {
       return fromError(err);
     }
@@ -137,9 +249,11 @@ export class SysRoot {
    * (seq_file) may return less than asked before their end: read until a read returns 0.
    */
   private readInto(rel: string, max: number): Got<Buffer> {
-    const r = this.readScratch(rel, max);
+    const at = this.locate('read', rel);
+    if (!at.ok) return at;
+    const r = this.readScratch(at.value, max);
     // The recorder gets a view of the scratch buffer: it must copy what it keeps.
-    this.recorder?.('read', rel, r);
+    this.recorder?.('read', at.value, r);
     return r;
   }
 
@@ -150,6 +264,7 @@ export class SysRoot {
     try {
       fd = fs.openSync(this.abs(rel), OPEN_FLAGS);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') this.noteEscape(rel);
       return fromError(err);
     }
     const untilZero = rel.startsWith('proc/');
@@ -185,8 +300,10 @@ export class SysRoot {
    * /dev/vfio/N, which are opened exclusively and must never be opened by this tool.
    */
   kind(rel: string): Got<'file' | 'dir' | 'link' | 'char' | 'block' | 'other'> {
-    const r = this.kindRaw(rel);
-    this.recorder?.('kind', rel, r);
+    const at = this.locate('kind', rel);
+    if (!at.ok) return at;
+    const r = this.kindRaw(at.value);
+    this.recorder?.('kind', at.value, r);
     return r;
   }
 
@@ -208,8 +325,10 @@ export class SysRoot {
 
   /** The text of a symlink: the kernel's own fact ("../../../../kernel/iommu_groups/13"). */
   readLink(rel: string): Got<string> {
-    const r = this.readLinkRaw(rel);
-    this.recorder?.('link', rel, r);
+    const at = this.locate('link', rel);
+    if (!at.ok) return at;
+    const r = this.readLinkRaw(at.value);
+    this.recorder?.('link', at.value, r);
     return r;
   }
 
@@ -231,26 +350,14 @@ export class SysRoot {
    * climbs above the root is refused ("EOUTSIDE").
    */
   resolveLink(rel: string): Got<string> {
-    const text = this.readLink(rel);
+    const at = this.locate('link', rel);
+    if (!at.ok) return at;
+    const text = this.readLink(at.value);
     if (!text.ok) return text;
-    return resolveLinkText(rel, text.value);
-  }
-
-  /**
-   * Check that a directory, with all links on its path followed, stays inside the root.
-   * A capture's links are relative and resolve inside it; a hostile or broken one may not.
-   */
-  confined(rel: string): Got<true> {
-    let real: string;
-    try {
-      real = fs.realpathSync.native(this.abs(rel));
-    } catch (err) {
-      return fromError(err);
-    }
-    if (real === this.realRoot || real.startsWith(this.realRoot === '/' ? '/' : this.realRoot + '/')) {
-      return got(true);
-    }
-    return unreadable('EOUTSIDE');
+    // Relative to the directory that really holds the link (its physical parent).
+    const r = resolveLinkText(at.value, text.value);
+    if (!r.ok) this.escapes.set(at.value, text.value);
+    return r;
   }
 }
 
@@ -277,14 +384,6 @@ function climbsAboveRoot(rel: string): boolean {
     }
   }
   return false;
-}
-
-function safeRealpath(p: string): string | null {
-  try {
-    return fs.realpathSync.native(p);
-  } catch {
-    return null;
-  }
 }
 
 export function compareBytes(a: string, b: string): number {

@@ -28,7 +28,9 @@ function findingLines(f: readonly Finding[], c: ChalkInstance, indent: string, w
 
 // ---- host
 export function renderHostText(f: readonly Finding[], verdict: Status, c: ChalkInstance): string {
-  return [...findingLines(f, c, '', false), '', `host: ${paint(verdict, c)(verdict === 'fail' ? 'NOT READY' : 'ready')}${verdict === 'fail' ? '' : ' for VFIO passthrough'}`, ''].join('\n');
+  const unknown = f.filter((x) => x.status === 'unknown').length;
+  const word = verdict === 'fail' ? 'NOT READY' : unknown > 0 ? `ready as far as this tree shows (${plural(unknown, 'item')} unknown)` : 'ready for VFIO passthrough';
+  return [...findingLines(f, c, '', false), '', `host: ${paint(verdict, c)(word)}`, ''].join('\n');
 }
 
 export function renderHostJson(f: readonly Finding[], verdict: Status, root: string): string {

@@ -17,9 +17,12 @@ export function visible(s: string): string {
 // newlines must stay).
 const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-/** JSON with DEL, C1 and bidi characters escaped too (still valid, equal JSON). */
-export function safeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/**
+ * The one JSON writer: DEL, C1 and bidi characters escaped too (still valid, equal JSON).
+ * `indent` 0 gives one line (JSON lines, for watch).
+ */
+export function safeJson(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A TSV field: escaped, never empty (an absent value is "-"). */

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError, UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
-import type { Got, ReadOp } from '../read/sysfs-root.js';
+import { resolveLinkText, type Got, type ReadOp } from '../read/sysfs-root.js';
 
 export interface SnapshotResult {
   out: string;
@@ -66,6 +66,11 @@ export function takeSnapshot(root: string, outArg: string): SnapshotResult {
   }
 }
 
+/** The source's shape cannot be recreated safely here: the entry is skipped, with the reason. */
+function shapeError(why: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(why), { code: 'ESHAPE' });
+}
+
 function cannotWrite(where: string, code: string): AppError {
   return new AppError(`snapshot: cannot write ${where}: ${code}`, { hint: 'check the space and permissions where OUT goes' });
 }
@@ -104,12 +109,21 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
   const unreadable: SnapshotResult['unreadable'] = [];
   const unreadableAt = new Set<string>();
   const standIns: string[] = [];
-  const dirs = new Set<string>();
+  // Everything is written under OUT through real directories this run made or found: a
+  // component that is a link (one recreated from the source) is never written through.
+  const dirs = new Set<string>(['.', '']);
   const mkdir = (rel: string) => {
     if (dirs.has(rel)) return;
-    fs.mkdirSync(dst(rel), { recursive: true });
+    mkdir(path.posix.dirname(rel));
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.lstatSync(dst(rel));
+    } catch {
+      fs.mkdirSync(dst(rel));
+      entries++;
+    }
+    if (st && !st.isDirectory()) throw shapeError(`${rel} is a ${st.isSymbolicLink() ? 'link' : 'file'} here: not written through`);
     dirs.add(rel);
-    entries++;
   };
   const exists = (rel: string) => {
     try {
@@ -119,18 +133,36 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
       return false;
     }
   };
+  /** A source link, kept only when it stays inside the tree (absolute ones made relative). */
   const link = (rel: string, text: string) => {
     if (exists(rel)) return;
-    mkdir(path.dirname(rel));
-    fs.symlinkSync(text, dst(rel));
+    const target = resolveLinkText(rel, text);
+    if (!target.ok) throw shapeError(`link to ${text} leaves the tree: not recreated`);
+    const kept = text.startsWith('/') ? path.posix.relative(path.posix.dirname(rel), target.value) || '.' : text;
+    mkdir(path.posix.dirname(rel));
+    fs.symlinkSync(kept, dst(rel));
     entries++;
+  };
+  /** File content, never through a link: O_NOFOLLOW on the file, real directories above it. */
+  const writeFile = (rel: string, data: Buffer | string, mode: number) => {
+    mkdir(path.posix.dirname(rel));
+    // A read-only placeholder made earlier gets its content now: make it writable first (it is
+    // a file we made, not a link: O_NOFOLLOW below refuses a link in any case).
+    if (exists(rel) && fs.lstatSync(dst(rel)).isFile()) fs.chmodSync(dst(rel), 0o644);
+    const fd = fs.openSync(dst(rel), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, mode);
+    try {
+      fs.fchmodSync(fd, mode);
+      const buf = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off);
+    } finally {
+      fs.closeSync(fd);
+    }
   };
   // Placeholders are readable (0644 or 0444) whatever the source mode: the readers only need their
   // presence, and tar run by a non-root user cannot archive a write-only file.
   const placeholder = (rel: string, mode: number, why: 'file' | 'stand-in') => {
     if (exists(rel)) return;
-    mkdir(path.dirname(rel));
-    fs.writeFileSync(dst(rel), '', { mode: (mode & 0o222) !== 0 ? 0o644 : 0o444 });
+    writeFile(rel, '', (mode & 0o222) !== 0 ? 0o644 : 0o444);
     entries++;
     if (why === 'stand-in') standIns.push(rel);
   };
@@ -163,10 +195,8 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
         for (const name of e.result.value as string[]) entry(`${e.rel}/${name}`);
         break;
       case 'read': {
-        mkdir(path.dirname(e.rel));
         const fresh = !exists(e.rel);
-        if (!fresh) fs.chmodSync(dst(e.rel), 0o644);
-        fs.writeFileSync(dst(e.rel), e.result.value as Buffer);
+        writeFile(e.rel, e.result.value as Buffer, 0o644);
         if (fresh) entries++;
         files++;
         break;
@@ -191,11 +221,11 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
       // comes from the shape of the source (a link loop in a path, a file where a directory
       // belongs): that one entry is left out and listed.
       if (FATAL.has(code)) throw cannotWrite(dst(e.rel), code);
-      skipped.push(`${e.rel}\t${code}`);
+      skipped.push(`${e.rel}\t${code}${(err as Error).message.startsWith(code + ': ') ? '' : `\t${(err as Error).message}`}`);
     }
   }
 
-  const meta = (name: string, lines: string[]) => fs.writeFileSync(dst(`snapshot-meta/${name}`), lines.map((l) => l + '\n').join(''));
+  const meta = (name: string, lines: string[]) => writeFile(`snapshot-meta/${name}`, lines.map((l) => l + '\n').join(''), 0o644);
   outside(() => {
     mkdir('snapshot-meta');
     meta('unreadable.txt', unreadable.map((u) => `${u.path}\t${u.error}\t${u.op}`));
