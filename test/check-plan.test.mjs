@@ -102,10 +102,11 @@ function assertSafePlan(root, plan, label) {
   return steps;
 }
 
-const check = (root, args) => {
-  const r = runCli(['check', ...args, '--root', root, '--format', 'json', '--pci-ids', TEST_IDS]);
-  assert.equal(r.stderr, '');
-  const doc = JSON.parse(r.stdout);
+/** check in-process (the CLI's own run(): no node start-up per call), JSON, exit code = outcome. */
+const check = async (root, args) => {
+  const r = await runInProcess(['check', ...args, '--root', root, '--format', 'json', '--pci-ids', TEST_IDS]);
+  assert.equal(r.err, '');
+  const doc = JSON.parse(r.out);
   assert.equal(r.code, EXIT[doc.outcome], `exit code of ${doc.outcome}`);
   return doc;
 };
@@ -118,11 +119,7 @@ for (const fx of FIXTURES) {
     const tally = {};
     const requests = [...addrs.map((a) => [a]), ...slots.filter((s) => s.length > 1)];
     for (const req of requests) {
-      // In-process (the CLI's own run()), so a hundred requests cost no hundred node start-ups.
-      const r = await runInProcess(['check', ...req, '--root', root, '--format', 'json', '--pci-ids', TEST_IDS]);
-      assert.equal(r.err, '');
-      const doc = JSON.parse(r.out);
-      assert.equal(r.code, EXIT[doc.outcome], `exit code of ${doc.outcome}`);
+      const doc = await check(root, req);
       assert.equal(doc.outcome, oracle(root, req), `${fx} ${req.join(' ')}: ${doc.groups.flatMap((g) => g.findings.filter((f) => f.effect !== 'none').map((f) => `${f.code} ${f.subject}`)).join(', ')}`);
       tally[doc.outcome] = (tally[doc.outcome] ?? 0) + 1;
       if (doc.outcome === 'blocked' || doc.outcome === 'unknown') assert.equal(doc.plan, null);
@@ -136,16 +133,16 @@ for (const fx of FIXTURES) {
   });
 }
 
-test('the issue\'s examples on the captures: GPU + audio together, alone, a root port, the chipset group, the host bridge', () => {
+test('the issue\'s examples on the captures: GPU + audio together, alone, a root port, the chipset group, the host bridge', async () => {
   const intel = fixture('q35-intel');
   const vfio = fixture('q35-intel-vfio');
-  const pair = check(intel, ['05:00.0', '05:00.1']);
+  const pair = await check(intel, ['05:00.0', '05:00.1']);
   assert.equal(pair.outcome, 'ready');
   assert.deepEqual(pair.groups.map((g) => [g.group, g.targets]), [[17, ['0000:05:00.0', '0000:05:00.1']]]);
   assert.deepEqual(pair.plan.required, []);
   assert.deepEqual(pair.plan.optional.map((s) => s.line).slice(0, 2), ['sudo modprobe vfio-pci', 'echo vfio-pci | sudo tee /sys/bus/pci/devices/0000:05:00.0/driver_override > /dev/null']);
 
-  const gpu = check(intel, ['05:00.0']);
+  const gpu = await check(intel, ['05:00.0']);
   assert.equal(gpu.outcome, 'steps');
   const move = gpu.groups[0].findings.find((f) => f.code === 'GROUP_MEMBER_HOST_DRIVER');
   assert.equal(move.message, 'bound to the host driver snd_hda_intel in the same group 17: it must move to vfio-pci too, and the host loses 0000:05:00.1 (snd_hda_intel, Audio device [0403])');
@@ -157,16 +154,16 @@ test('the issue\'s examples on the captures: GPU + audio together, alone, a root
   ]);
   assert.deepEqual(gpu.plan.byId.steps[0].input, 'options vfio-pci ids=8086:293e,1af4:1050\nsoftdep snd_hda_intel pre: vfio-pci\nsoftdep virtio_pci pre: vfio-pci\n');
 
-  assert.equal(check(intel, ['00:02.0']).groups[0].findings[0].code, 'TARGET_IS_BRIDGE');
-  const chipset = check(vfio, ['00:1f.2']);
+  assert.equal((await check(intel, ['00:02.0'])).groups[0].findings[0].code, 'TARGET_IS_BRIDGE');
+  const chipset = await check(vfio, ['00:1f.2']);
   assert.equal(chipset.outcome, 'blocked');
   assert.equal(chipset.plan, null);
   assert.deepEqual(chipset.groups[0].findings.filter((f) => f.effect === 'block').map((f) => `${f.code} ${f.subject}`), ['HOST_NEEDS_CHIPSET 0000:00:1f.0', 'HOST_NEEDS_CHIPSET 0000:00:1f.3']);
-  const hostBridge = check(vfio, ['00:00.0']);
+  const hostBridge = await check(vfio, ['00:00.0']);
   assert.deepEqual([hostBridge.outcome, hostBridge.groups[0].findings[0].code], ['blocked', 'HOST_NEEDS_CHIPSET']);
 });
 
-test('the table view leads with the answer in one line; plain gives the outcome word per target', () => {
+test('the table view leads with the answer in one line; plain gives the outcome word per target', async () => {
   const root = fixture('q35-intel');
   const t = runCli(['check', '05:00.0', '--root', root, '--format', 'table', '--pci-ids', TEST_IDS]);
   assert.equal(t.stdout.split('\n')[0], '0000:05:00.0 (group 17): READY after 4 steps');
@@ -194,36 +191,36 @@ function derived(name, files = {}) {
 const devDir = (root, a) => fs.realpathSync(path.join(root, 'sys/bus/pci/devices', a));
 const ROUTE_HEAD = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n';
 
-test('a mounted filesystem or swap on a disk under a target blocks; without mountinfo it is unknown', () => {
+test('a mounted filesystem or swap on a disk under a target blocks; without mountinfo it is unknown', async () => {
   const root = derived('q35-intel');
   const majmin = fs.readFileSync(path.join(root, 'sys/block/nvme1n1/dev'), 'utf8').trim();
-  assert.equal(check(root, ['09:00.0']).groups[0].findings.find((f) => f.effect === 'unknown').code, 'MOUNTS_UNKNOWN');
+  assert.equal((await check(root, ['09:00.0'])).groups[0].findings.find((f) => f.effect === 'unknown').code, 'MOUNTS_UNKNOWN');
   fs.writeFileSync(path.join(root, 'proc/self/mountinfo'.replace('self/', '')), ''); // not the file we read
   fs.mkdirSync(path.join(root, 'proc/self'), { recursive: true });
   fs.writeFileSync(path.join(root, 'proc/self/mountinfo'), `22 1 ${majmin} / / rw,relatime shared:1 - ext4 /dev/nvme1n1 rw\n`);
-  const doc = check(root, ['09:00.0']);
+  const doc = await check(root, ['09:00.0']);
   assert.equal(doc.outcome, 'blocked');
   const f = doc.groups[0].findings.find((x) => x.code === 'MOUNTED_FILESYSTEM');
   assert.deepEqual([f.subject, f.evidence], ['0000:09:00.0', ['sys/block/nvme1n1 -> sys/devices/pci0000:00/0000:00:02.5/0000:06:00.0/0000:07:01.0/0000:09:00.0/nvme/nvme1/nvme1n1', 'proc/self/mountinfo']]);
   fs.writeFileSync(path.join(root, 'proc/self/mountinfo'), '22 1 8:1 / / rw - ext4 /dev/sda1 rw\n');
-  assert.equal(check(root, ['09:00.0']).outcome, 'ready');
+  assert.equal((await check(root, ['09:00.0'])).outcome, 'ready');
   fs.writeFileSync(path.join(root, 'proc/swaps'), 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/nvme1n1                            partition\t8388604\t\t0\t\t-2\n');
-  assert.equal(check(root, ['09:00.0']).groups[0].findings.find((x) => x.effect === 'block').message, 'nvme, Non-Volatile memory controller [0108]: holds nvme1n1, which the host uses as swap: the host needs it; it cannot go to a VM');
+  assert.equal((await check(root, ['09:00.0'])).groups[0].findings.find((x) => x.effect === 'block').message, 'nvme, Non-Volatile memory controller [0108]: holds nvme1n1, which the host uses as swap: the host needs it; it cannot go to a VM');
 });
 
-test('the NIC under the default route blocks, as a target, through a bridge, and as another member of the group', () => {
+test('the NIC under the default route blocks, as a target, through a bridge, and as another member of the group', async () => {
   const root = derived('q35-intel-vfio', { 'proc/net/route': `${ROUTE_HEAD}eth2\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n`, 'proc/net/ipv6_route': '' });
-  const nic = check(root, ['01:00.0']);
+  const nic = await check(root, ['01:00.0']);
   assert.equal(nic.outcome, 'blocked');
   assert.equal(nic.groups[0].findings[0].message, 'e1000e, Ethernet controller [0200]: provides eth2, which carries the host\'s default route: the host needs it; it cannot go to a VM');
-  assert.equal(check(root, ['03:00.0']).outcome, 'ready'); // eth0 carries no default route
+  assert.equal((await check(root, ['03:00.0'])).outcome, 'ready'); // eth0 carries no default route
 
   // A bridge br0 over eth1 (08:00.0) carries the IPv6 default route.
   fs.mkdirSync(path.join(root, 'sys/devices/virtual/net/br0'), { recursive: true });
   fs.symlinkSync('../../devices/virtual/net/br0', path.join(root, 'sys/class/net/br0'));
   fs.symlinkSync('../../../pci0000:00/0000:00:02.5/0000:06:00.0/0000:07:00.0/0000:08:00.0/virtio5/net/eth1', path.join(root, 'sys/devices/virtual/net/br0/lower_eth1'));
   fs.writeFileSync(path.join(root, 'proc/net/ipv6_route'), `${'0'.repeat(32)} 00 ${'0'.repeat(32)} 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003      br0\n${'0'.repeat(32)} 00 ${'0'.repeat(32)} 00 ${'0'.repeat(32)} ffffffff 00000001 00000000 00200200       lo\n`);
-  const bridged = check(root, ['08:00.0']);
+  const bridged = await check(root, ['08:00.0']);
   assert.equal(bridged.groups[0].findings.find((f) => f.code === 'DEFAULT_ROUTE').message, 'virtio-pci, Ethernet controller [0200]: provides eth1, which carries the host\'s default route (through br0): the host needs it; it cannot go to a VM');
 
   // An interface under the serial port (another member of group 21) carries it: 0b:01.0 is blocked, no step names 0b:02.0.
@@ -231,7 +228,7 @@ test('the NIC under the default route blocks, as a target, through a bridge, and
   fs.mkdirSync(path.join(serial, 'net/eth9'), { recursive: true });
   fs.symlinkSync(path.relative(path.join(root, 'sys/class/net'), path.join(serial, 'net/eth9')), path.join(root, 'sys/class/net/eth9'));
   fs.writeFileSync(path.join(root, 'proc/net/route'), `${ROUTE_HEAD}eth9\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n`);
-  const member = check(root, ['0b:01.0']);
+  const member = await check(root, ['0b:01.0']);
   assert.equal(member.outcome, 'blocked');
   assert.equal(member.plan, null);
   const why = member.groups[0].findings.find((f) => f.code === 'DEFAULT_ROUTE');
@@ -241,13 +238,13 @@ test('the NIC under the default route blocks, as a target, through a bridge, and
   assert.doesNotMatch(text, /tee|driverctl/);
 });
 
-test('a platform device in a PCI group moves through the platform bus with vfio-platform; a bus without a VFIO driver blocks', () => {
+test('a platform device in a PCI group moves through the platform bus with vfio-platform; a bus without a VFIO driver blocks', async () => {
   const root = derived('q35-intel');
   // Group 17 gains serial8250 (a platform device on the serial8250 driver), as a device-tree host would group it.
   const plat = fs.realpathSync(path.join(root, 'sys/bus/platform/devices/serial8250'));
   fs.symlinkSync(path.relative(plat, path.join(root, 'sys/kernel/iommu_groups/17')), path.join(plat, 'iommu_group'));
   fs.symlinkSync(path.relative(path.join(root, 'sys/kernel/iommu_groups/17/devices'), plat), path.join(root, 'sys/kernel/iommu_groups/17/devices/serial8250'));
-  const doc = check(root, ['05:00.0', '05:00.1']);
+  const doc = await check(root, ['05:00.0', '05:00.1']);
   assert.equal(doc.outcome, 'steps');
   assert.deepEqual(doc.groups[0].moves.map((m) => [m.device, m.bus, m.driver, m.vfioDriver]), [['serial8250', 'platform', 'serial8250', 'vfio-platform']]);
   const steps = assertSafePlan(root, doc.plan, 'platform');
@@ -266,23 +263,23 @@ test('a platform device in a PCI group moves through the platform bus with vfio-
   const virtio = fs.realpathSync(path.join(root, 'sys/bus/virtio/devices/virtio0'));
   fs.symlinkSync(path.relative(virtio, path.join(root, 'sys/kernel/iommu_groups/17')), path.join(virtio, 'iommu_group'));
   fs.symlinkSync(path.relative(path.join(root, 'sys/kernel/iommu_groups/17/devices'), virtio), path.join(root, 'sys/kernel/iommu_groups/17/devices/virtio0'));
-  const blocked = check(root, ['05:00.0', '05:00.1']);
+  const blocked = await check(root, ['05:00.0', '05:00.1']);
   assert.equal(blocked.outcome, 'blocked');
   assert.equal(blocked.groups[0].findings.find((f) => f.effect === 'block').code, 'NO_VFIO_DRIVER');
 });
 
-test('an SR-IOV PF with VFs enabled is blocked with the full sriov_numvfs path, and no steps', () => {
+test('an SR-IOV PF with VFs enabled is blocked with the full sriov_numvfs path, and no steps', async () => {
   const root = derived('q35-intel-vfio');
   const pf = devDir(root, '0000:03:00.0');
   fs.writeFileSync(path.join(pf, 'sriov_numvfs'), '2\n');
   fs.writeFileSync(path.join(pf, 'sriov_totalvfs'), '8\n');
-  const doc = check(root, ['03:00.0']);
+  const doc = await check(root, ['03:00.0']);
   assert.equal(doc.outcome, 'blocked');
   assert.equal(doc.plan, null);
   assert.match(doc.groups[0].findings.find((f) => f.code === 'PF_WITH_VFS').message, /disable them first: echo 0 \| sudo tee \/sys\/bus\/pci\/devices\/0000:03:00\.0\/sriov_numvfs > \/dev\/null$/);
 });
 
-test('the initramfs command follows etc/os-release, and the modprobe file is only appended to', () => {
+test('the initramfs command follows etc/os-release, and the modprobe file is only appended to', async () => {
   const cases = [
     ['ID=debian\nVERSION_ID="12"\n', 'sudo update-initramfs -u'],
     ['NAME="Fedora Linux"\nID=fedora\n', 'sudo dracut -f'],
@@ -293,41 +290,41 @@ test('the initramfs command follows etc/os-release, and the modprobe file is onl
     const root = derived('q35-intel', { 'usr/lib/os-release': osRelease });
     fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
     fs.symlinkSync('../usr/lib/os-release', path.join(root, 'etc/os-release'));
-    const doc = check(root, ['05:00.0', '05:00.1']);
+    const doc = await check(root, ['05:00.0', '05:00.1']);
     assert.deepEqual(doc.plan.byId.initramfs.map((s) => s.line), [cmd], osRelease);
     assert.deepEqual(doc.plan.byId.initramfsChoices, []);
     assert.deepEqual(doc.plan.byId.steps[0].argv, ['sudo', 'tee', '-a', '/etc/modprobe.d/vfio-pci-iommu-groups.conf']);
   }
-  const none = check(fixture('q35-intel'), ['05:00.0', '05:00.1']);
+  const none = await check(fixture('q35-intel'), ['05:00.0', '05:00.1']);
   assert.deepEqual(none.plan.byId.initramfsChoices, ['Debian, Ubuntu, Proxmox VE: sudo update-initramfs -u', 'Fedora, RHEL and derivatives, openSUSE: sudo dracut -f', 'Arch Linux: sudo mkinitcpio -P']);
 });
 
-test('a partial capture (no config, no reset attributes) says reset is not in the capture, not NO_RESET', () => {
+test('a partial capture (no config, no reset attributes) says reset is not in the capture, not NO_RESET', async () => {
   const root = derived('q35-intel');
   const gpu = devDir(root, '0000:05:00.0');
   for (const f of ['config', 'reset', 'reset_method']) fs.rmSync(path.join(gpu, f), { force: true });
-  const doc = check(root, ['05:00.0', '05:00.1']);
+  const doc = await check(root, ['05:00.0', '05:00.1']);
   const r = doc.groups[0].findings.find((f) => f.subject === '0000:05:00.0' && f.code.startsWith('RESET') || f.code === 'NO_RESET' && f.subject === '0000:05:00.0');
   assert.deepEqual([r.code, r.status, r.effect, r.message], ['RESET_UNKNOWN', 'unknown', 'none', 'reset: not in this capture (no reset_method, reset or config in the tree)']);
   assert.equal(doc.outcome, 'ready'); // a reset method does not decide whether the group can go
 });
 
-test('no interrupt remapping blocks on an x86 IOMMU unless unsafe interrupts are allowed', () => {
+test('no interrupt remapping blocks on an x86 IOMMU unless unsafe interrupts are allowed', async () => {
   const root = derived('q35-intel-vfio', { 'proc/interrupts': '           CPU0\n  0:         45   IO-APIC   2-edge      timer\n 24:          0   PCI-MSI 16384-edge      PCIe PME\n' });
-  const doc = check(root, ['02:00.0']);
+  const doc = await check(root, ['02:00.0']);
   assert.equal(doc.outcome, 'blocked');
   assert.match(doc.groups[0].findings.find((f) => f.code === 'NO_INTERRUPT_REMAPPING').message, /what would change it: enable interrupt remapping in the firmware/);
   fs.writeFileSync(path.join(root, 'proc/cmdline'), 'console=ttyS0 panic=-1 intel_iommu=on vfio_iommu_type1.allow_unsafe_interrupts=1\n');
-  const allowed = check(root, ['02:00.0']);
+  const allowed = await check(root, ['02:00.0']);
   assert.equal(allowed.outcome, 'ready');
   assert.equal(allowed.groups[0].findings.find((f) => f.code === 'NO_INTERRUPT_REMAPPING').status, 'warn');
   // intel_iommu=off says nothing about interrupt remapping under another IOMMU (it only turns VT-d off).
   fs.writeFileSync(path.join(root, 'proc/interrupts'), '           CPU0\n 24:          0   IR-PCI-MSI 16384-edge      PCIe PME\n');
   fs.writeFileSync(path.join(root, 'proc/cmdline'), 'intel_iommu=off\n');
-  assert.equal(check(root, ['02:00.0']).outcome, 'ready');
+  assert.equal((await check(root, ['02:00.0'])).outcome, 'ready');
 });
 
-test('--strict: warnings block; exit codes per outcome', () => {
+test('--strict: warnings block; exit codes per outcome', async () => {
   const root = fixture('q35-intel-vfio');
   assert.equal(runCli(['check', '02:00.0', '--root', root, '--format', 'plain']).code, 0);
   assert.equal(runCli(['check', '0b:01.0', '--root', root, '--format', 'plain']).code, 4);

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { TEST_IDS, fixture, hasCommand, runCli, tempDir } from './helpers.mjs';
+import { runInProcess } from './mutate.mjs';
 
 const BAIT = 'BAIT-BEHIND-THE-ROOT';
 const NIC = 'sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0';
@@ -53,16 +54,14 @@ const CASES = [
   ['a linked sys/kernel', 'sys/kernel'],
 ];
 
+// Every reader runs in these (check reads the host facts too); all formats render the same model.
 const COMMANDS = [
   ['list', '--format', 'json'],
-  ['list', '--format', 'plain'],
   ['list', '--format', 'legacy'],
-  ['buses', '--format', 'plain'],
   ['host', '--format', 'json'],
   ['check', '02:00.0', '05:00.0', '--format', 'json'],
   ['explain', '02:00.0', '--format', 'plain'],
   ['tree', '--format', 'plain'],
-  ['list', '--format', 'prometheus'],
 ];
 
 /** Start inotifywait on a directory; resolves once its watches are set; stop() gives the events. */
@@ -109,11 +108,12 @@ for (const [what, rel] of CASES) {
     const L = layout();
     const text = escape(L, rel, path.join(L.outside, path.basename(rel)));
     const stop = await watchOpens(L.outside);
-    const runs = COMMANDS.map((args) => [args, runCli([...args, '--root', L.root, '--pci-ids', TEST_IDS])]);
+    const runs = [];
+    for (const args of COMMANDS) runs.push([args, await runInProcess([...args, '--root', L.root, '--pci-ids', TEST_IDS])]);
     const opened = await stop();
     for (const [args, r] of runs) {
-      assert.ok([0, 1, 3, 4, 5].includes(r.code), `${args.join(' ')}: exit ${r.code} ${r.stderr}`);
-      assert.ok(!r.stdout.includes(BAIT) && !r.stderr.includes(BAIT), `${args.join(' ')} printed the bait`);
+      assert.ok([0, 1, 3, 4, 5].includes(r.code), `${args.join(' ')}: exit ${r.code} ${r.err}`);
+      assert.ok(!r.out.includes(BAIT) && !r.err.includes(BAIT), `${args.join(' ')} printed the bait`);
     }
     assert.deepEqual(opened, [], 'files behind the root were opened');
     // Reported once, naming the link and its target (check reads everything list reads, and more).
