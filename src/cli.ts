@@ -2,7 +2,7 @@
 // touches process.* (through the Io it is given, so tests can run it in-process too).
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { type BusesOptions, runBuses } from './commands/buses.js';
-import { addCommon, EXIT_HELP, type CommonOptions } from './commands/common.js';
+import { addCommon, collect, exitHelp, NO_IOMMU_EXIT, NO_MATCH_EXIT, type CommonOptions } from './commands/common.js';
 import { type ListOptions, runList } from './commands/list.js';
 import { runCheck, runExplain, runHost, type CheckOptions } from './commands/preflight.js';
 import { runSnapshot } from './commands/snapshot.js';
@@ -11,6 +11,7 @@ import { runTree, TREE_FORMATS, type TreeOptions } from './commands/tree.js';
 import { AppError, EXIT } from './errors.js';
 import { CLASS_FILTERS } from './model/pci-class.js';
 import { completionScript } from './render/completion.js';
+import { REPORT_FORMATS } from './render/format.js';
 import { visible } from './render/safe-text.js';
 
 export interface Io {
@@ -25,16 +26,7 @@ export interface Io {
   onStopSignal?(stop: () => void): () => void;
 }
 
-const PREFLIGHT_FORMATS = ['table', 'json', 'plain'] as const;
 
-function PREFLIGHT_EXIT_HELP(cmd: string, one: string): string {
-  return `
-Exit codes:
-  0   ${cmd === 'explain' ? 'explained (or could say why not)' : 'nothing fails'}
-  1   ${one}
-  2   usage or environment error (bad option, address or id, unknown device, --root without sys/)
-${cmd === 'explain' ? '  3   no active IOMMU\n' : ''}  70  internal error (a bug: please report it with the stack trace)`;
-}
 
 const CLASS_HELP = Object.entries(CLASS_FILTERS)
   .map(([k, v]) => `  ${k.padEnd(12)}${v.text}`)
@@ -65,20 +57,23 @@ Examples:
   iommu-groups explain 08:00.0             why is its group the way it is?
   iommu-groups tree                        the PCI topology with group boundaries
   iommu-groups list --root ./capture       read a captured tree instead of /
-${EXIT_HELP}`);
+${exitHelp([[0, 'success (check: ready)'], [1, 'a filter matched nothing; host: an item fails; check: blocked'], NO_IOMMU_EXIT, [4, 'check: ready after steps'], [5, 'check: unknown']])}`);
 
   addCommon(
     program
       .command('list')
       .description('List IOMMU groups with their members and an isolation verdict per group.')
-      .option('--group <n>', 'only group N')
-      .option('--device <addr>', 'only the device at ADDR (0000:01:00.0 or 01:00.0)')
-      .option('--class <name>', 'only devices of a class (see below)')
-      .option('--vendor <id>', 'only devices with vendor id VVVV or VVVV:DDDD (hex)')
-      .option('--driver <name>', 'only devices bound to driver NAME')
+      .option('--group <n>', 'only group N (repeat or N,M for several)', collect)
+      .option('--device <addr>', 'only the device at ADDR (0000:01:00.0 or 01:00.0)', collect)
+      .option('--class <name>', 'only devices of a class (see below)', collect)
+      .option('--vendor <id>', 'only devices with vendor id VVVV or VVVV:DDDD (hex)', collect)
+      .option('--driver <name>', 'only devices bound to driver NAME', collect)
       .option('--related', 'with a filter: also show the rest of each match\'s group and its slot\'s other functions'),
   )
     .addHelpText('after', `
+Filters add up: a repeated filter (or a comma list) matches any of its values;
+different filters must all match. A --group that is not in the tree is an error.
+
 Classes (by PCI class code):
 ${CLASS_HELP}
 
@@ -87,6 +82,8 @@ Formats:
   json    versioned document, see README "JSON schema"
   plain   one tab-separated record per member, no header, see README "Plain output"
   legacy  the classic "IOMMU Group N:" shell loop output, byte for byte
+  ids     vendor:device ids of the endpoints shown, comma-joined (for vfio-pci.ids=)
+  addresses  PCI addresses of the endpoints shown, one a line (bridges left out)
   prometheus  metrics for node_exporter's textfile collector (whole host), see README
   nfd     node-feature-discovery local feature lines (whole host), see README
 
@@ -94,11 +91,14 @@ Examples:
   iommu-groups list
   iommu-groups list --device 01:00.0
   iommu-groups list --class gpu --related
+  iommu-groups list --group 14 --group 21           groups 14 and 21
+  iommu-groups list --class net,storage --driver vfio-pci
   iommu-groups list --vendor 10de --format plain | cut -f1,5
   iommu-groups list --format legacy
+  iommu-groups list --class gpu --related --format ids       e.g. 10de:1b80,10de:10f0
   iommu-groups list --format prometheus > /var/lib/node_exporter/textfile/iommu.prom
   iommu-groups list --format nfd > /etc/kubernetes/node-feature-discovery/features.d/iommu
-${EXIT_HELP}`)
+${exitHelp([[0, 'success'], NO_MATCH_EXIT, NO_IOMMU_EXIT])}`)
     .action(async (opts: ListOptions) => {
       exitCode = await runList(opts, io);
     });
@@ -108,13 +108,14 @@ ${EXIT_HELP}`)
       .command('buses')
       .description('Isolation status per bus: devices alone in a group, sharing one, or with none.')
       .option('--bus <name>', 'list the devices of one bus'),
+    REPORT_FORMATS,
   )
     .addHelpText('after', `
 Examples:
   iommu-groups buses
   iommu-groups buses --bus pci
   iommu-groups buses --format json
-${EXIT_HELP}`)
+${exitHelp([[0, 'success'], NO_IOMMU_EXIT])}`)
     .action(async (opts: BusesOptions) => {
       exitCode = await runBuses(opts, io);
     });
@@ -123,7 +124,7 @@ ${EXIT_HELP}`)
     program
       .command('host')
       .description('Is this machine ready for VFIO passthrough? IOMMU, firmware, command line, interrupt remapping, VFIO modules.'),
-    PREFLIGHT_FORMATS,
+    REPORT_FORMATS,
   )
     .addHelpText('after', `
 Each item is ok, info, warn, fail or unknown, with what was read to decide.
@@ -132,7 +133,7 @@ Examples:
   iommu-groups host
   iommu-groups host --format json | jq '.findings[] | select(.status=="fail")'
   iommu-groups host --root ./capture
-${PREFLIGHT_EXIT_HELP('host', 'an item fails (no active IOMMU is a failure)')}`)
+${exitHelp([[0, 'no item fails'], [1, 'an item fails (no active IOMMU is a failure)']])}`)
     .action(async (opts: CommonOptions) => {
       exitCode = await runHost(opts, io);
     });
@@ -144,7 +145,7 @@ ${PREFLIGHT_EXIT_HELP('host', 'an item fails (no active IOMMU is a failure)')}`)
       .argument('[target...]', 'PCI address (0000:01:00.0 or 01:00.0) or vendor:device id (10de:1b80)')
       .option('--group <n>', 'check group N as a whole (its endpoints are the targets)')
       .option('--strict', 'warnings block too (exit 1)'),
-    PREFLIGHT_FORMATS,
+    REPORT_FORMATS,
   )
     .addHelpText('after', `
 Outcomes, per group the targets touch and for the request (the worst of them):
@@ -182,14 +183,14 @@ Exit codes:
       .description('Why is this device\'s group the way it is? Follows the kernel\'s grouping rules on config space (needs root for more than 64 bytes).')
       .argument('[target...]', 'PCI address or vendor:device id')
       .option('--group <n>', 'explain group N'),
-    PREFLIGHT_FORMATS,
+    REPORT_FORMATS,
   )
     .addHelpText('after', `
 Examples:
   sudo iommu-groups explain 08:00.0
   iommu-groups explain --group 21 --root ./capture
   iommu-groups explain 05:00.0 --format json
-${PREFLIGHT_EXIT_HELP('explain', '(not used)')}`)
+${exitHelp([[0, 'explained, or said why it cannot be'], NO_IOMMU_EXIT])}`)
     .action(async (targets: string[], opts: CheckOptions) => {
       exitCode = await runExplain(targets, opts, io);
     });
@@ -198,8 +199,8 @@ ${PREFLIGHT_EXIT_HELP('explain', '(not used)')}`)
     program
       .command('tree')
       .description('The PCI hierarchy per host bridge, like lspci -t, with each device\'s group, where groups begin, and bridges that do not isolate.')
-      .option('--group <n>', 'only group N, under its real parents')
-      .option('--device <addr>', 'only this device: its parents, its subtree and its group'),
+      .option('--group <n>', 'only group N, under its real parents (repeat or N,M)', collect)
+      .option('--device <addr>', 'only this device: its parents, its subtree and its group (repeat or A,B)', collect),
     TREE_FORMATS,
   )
     .addHelpText('after', `
@@ -217,7 +218,7 @@ Examples:
   iommu-groups tree --group 19
   iommu-groups tree --device 08:00.0
   iommu-groups tree --format dot | dot -Tsvg > pci.svg
-${EXIT_HELP}`)
+${exitHelp([[0, 'success'], NO_MATCH_EXIT, NO_IOMMU_EXIT])}`)
     .action(async (opts: TreeOptions) => {
       exitCode = await runTree(opts, io);
     });

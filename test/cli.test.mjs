@@ -98,3 +98,25 @@ test('the live host: a clear verdict, never a stack trace', () => {
     assert.match(r.stderr, /^iommu-groups: no active IOMMU: .*no groups in \/sys\/kernel\/iommu_groups/);
   }
 });
+
+test('filters add up: a repeated filter or a comma list ORs its values; different filters AND', () => {
+  const root = fixture('q35-intel-vfio');
+  const col = (args) => runCli(['list', ...args, '--root', root, '--format', 'plain']).stdout.trimEnd().split('\n').map((l) => l.split('\t')[4]);
+  assert.deepEqual(col(['--group', '21', '--group', '14']), ['0000:02:00.0', '0000:0a:00.0', '0000:0b:01.0', '0000:0b:02.0']);
+  assert.deepEqual(col(['--group', '21,14']), col(['--group', '21', '--group', '14']));
+  assert.deepEqual(col(['--device', '01:00.0', '--device', '0000:02:00.0']), ['0000:01:00.0', '0000:02:00.0']);
+  assert.deepEqual(col(['--group', '21,14', '--driver', 'vfio-pci']), ['0000:02:00.0', '0000:0b:01.0']);
+  assert.deepEqual(col(['--class', 'net,storage', '--driver', 'vfio-pci,e1000e']), ['0000:01:00.0', '0000:02:00.0', '0000:0b:01.0']);
+  assert.deepEqual(col(['--vendor', '8086:10d3,1b36:0010']), ['0000:01:00.0', '0000:02:00.0', '0000:09:00.0']);
+  const tree = runCli(['tree', '--device', '02:00.0', '--device', '0b:01.0', '--root', root, '--format', 'plain']).stdout;
+  assert.deepEqual(tree.match(/0000:[0-9a-f:.]+(?=  g)/g), ['0000:00:02.1', '0000:02:00.0', '0000:00:02.6', '0000:0a:00.0', '0000:0b:01.0', '0000:0b:02.0']);
+});
+
+test('list --format ids and --format addresses: the endpoints shown, ready to paste, bridges left out', () => {
+  const root = fixture('q35-intel');
+  const run = (args) => runCli(['list', ...args, '--root', root]);
+  assert.deepEqual(run(['--class', 'gpu', '--related', '--format', 'ids']), { stdout: '1234:1111,1af4:1050,8086:293e\n', stderr: '', code: 0 });
+  assert.deepEqual(run(['--group', '21', '--format', 'addresses']), { stdout: '0000:0b:01.0\n0000:0b:02.0\n', stderr: '', code: 0 });
+  assert.equal(run(['--group', '21', '--format', 'ids']).stdout, '8086:100e,1b36:0002\n');
+  assert.equal(run(['--format', 'addresses']).stdout.split('\n').length - 1, 18); // 30 functions, 12 of them bridges (header type 1)
+});

@@ -156,7 +156,7 @@ test('check: bad targets are usage errors (exit 2), one line and a hint', () => 
     [['check', '0c:00.0'], "iommu-groups: 0c:00.0: no PCI device 0000:0c:00.0 in this tree\nhint: 'iommu-groups list' shows the devices\n"],
     [['check', '10de:1b80'], "iommu-groups: 10de:1b80: no PCI device with this vendor:device id\nhint: 'iommu-groups list' shows the ids\n"],
     [['check'], 'iommu-groups: no target given\nhint: give a PCI address, a vendor:device id, or --group N\n'],
-    [['check', '--group', '99'], 'iommu-groups: --group 99: no such group\nhint: groups are 0-21\n'],
+    [['check', '--group', '99'], 'iommu-groups: --group 99: no such group in this tree\nhint: its groups: 0-21\n'],
     [['explain', '--format', 'legacy', '01:00.0'], 'iommu-groups: option \'--format <format>\' argument \'legacy\' is invalid. Allowed choices are table, json, plain.\niommu-groups: see \'iommu-groups --help\'\n'],
   ];
   for (const [args, err] of cases) {

@@ -51,7 +51,7 @@ test('watch reports a rebind and a group going away, and ends on SIGTERM with ex
   assert.equal(r.code, 0, r.err);
   assert.equal(r.err, '');
   const lines = r.out.trim().split('\n').map((l) => l.replace(/^\S+ /, ''));
-  assert.deepEqual(lines, [`watching ${root}: 22 groups, 225 devices (every 0.1 s; Ctrl-C ends)`, 'group 14 went away (had 0000:02:00.0)', '0000:0b:02.0: driver serial -> vfio-pci']);
+  assert.deepEqual(lines, [`watching ${root}: 22 groups, 30 PCI functions (225 devices on all buses; every 0.1 s; Ctrl-C ends)`, 'group 14 went away (had 0000:02:00.0)', '0000:0b:02.0: driver serial -> vfio-pci']);
 });
 
 test('watch --format json prints JSON lines', async () => {
@@ -64,7 +64,7 @@ test('watch --format json prints JSON lines', async () => {
   assert.equal(r.code, 0);
   const docs = r.out.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(docs.map(({ time, ...rest }) => (assert.match(time, /^\d{4}-\d\d-\d\dT/), rest)), [
-    { kind: 'start', root, groups: 22, devices: 225 },
+    { kind: 'start', root, groups: 22, pciFunctions: 30, devices: 225 },
     { kind: 'group-removed', group: 14, members: ['0000:02:00.0'] },
     { kind: 'driver-changed', device: '0000:0b:02.0', from: 'serial', to: 'vfio-pci' },
   ]);

@@ -44,12 +44,13 @@ export interface ListView {
   filtered: boolean;
 }
 
+/** Each filter holds one or more values (OR); a device must pass every filter given (AND). */
 export interface ListFilter {
-  group?: number;
-  device?: PciAddress;
-  class?: ClassFilterName;
-  vendor?: { vendor: number; device?: number };
-  driver?: string;
+  group?: number[];
+  device?: PciAddress[];
+  class?: ClassFilterName[];
+  vendor?: { vendor: number; device?: number }[];
+  driver?: string[];
   /** Add what goes to a VM along with each match: its group and its slot's other functions. */
   related?: boolean;
 }
@@ -60,18 +61,11 @@ export function isFiltered(f: ListFilter): boolean {
 
 export function matchesFilter(d: Device, f: ListFilter): boolean {
   const pci = d.pci;
-  if (f.group !== undefined && d.group !== f.group) return false;
-  if (f.device !== undefined) {
-    if (!pci) return false;
-    const a = f.device;
-    if (pci.domain !== a.domain || pci.bus !== a.bus || pci.slot !== a.slot || pci.function !== a.function) return false;
-  }
-  if (f.class !== undefined && !(pci?.class != null && CLASS_FILTERS[f.class].match(pci.class))) return false;
-  if (f.vendor !== undefined) {
-    if (pci?.vendor !== f.vendor.vendor) return false;
-    if (f.vendor.device !== undefined && pci.device !== f.vendor.device) return false;
-  }
-  if (f.driver !== undefined && d.driver !== f.driver) return false;
+  if (f.group !== undefined && !f.group.includes(d.group ?? -1)) return false;
+  if (f.device !== undefined && !(pci && f.device.some((a) => pci.domain === a.domain && pci.bus === a.bus && pci.slot === a.slot && pci.function === a.function))) return false;
+  if (f.class !== undefined && !(pci?.class != null && f.class.some((c) => CLASS_FILTERS[c].match(pci.class!)))) return false;
+  if (f.vendor !== undefined && !(pci && f.vendor.some((v) => pci.vendor === v.vendor && (v.device === undefined || pci.device === v.device)))) return false;
+  if (f.driver !== undefined && !f.driver.includes(d.driver ?? '')) return false;
   return true;
 }
 
@@ -102,7 +96,7 @@ export function buildListView(model: Model, filter: ListFilter, ids: PciIds | nu
     const pciByName = new Map(model.devices.filter((d) => d.pci !== null).map((d) => [d.name, d] as const));
     // Group members the buses do not list can still match --group.
     if (filter.group !== undefined && filter.device === undefined && filter.class === undefined && filter.vendor === undefined && filter.driver === undefined) {
-      for (const m of groupsById.get(filter.group)?.members ?? []) keep.add(m.path);
+      for (const id of filter.group) for (const m of groupsById.get(id)?.members ?? []) keep.add(m.path);
     }
     for (const d of matched) {
       keep.add(d.path);

@@ -29,7 +29,13 @@ export interface TreeView {
   empty: boolean;
 }
 
-export function buildTreeView(model: Model, filter: { group?: number; device?: string }): TreeView {
+/** --group and --device, each one or more values: the tree keeps what any of them keeps. */
+export interface TreeFilter {
+  group?: number[];
+  device?: string[];
+}
+
+export function buildTreeView(model: Model, filter: TreeFilter): TreeView {
   const pci = model.devices.filter((d) => d.pci !== null);
   const groupMembers = new Map<number, string[]>();
   const byPath = deviceIndex(model);
@@ -39,12 +45,12 @@ export function buildTreeView(model: Model, filter: { group?: number; device?: s
   // parents) and, for --device, its subtree and its group.
   let keep: Set<string> | null = null;
   if (filter.group !== undefined || filter.device !== undefined) {
-    const seeds = pci.filter((d) => (filter.group !== undefined && d.group === filter.group) || d.name === filter.device);
+    const seeds = pci.filter((d) => (d.group !== null && filter.group?.includes(d.group)) || filter.device?.includes(d.name));
     keep = new Set<string>();
     for (const d of seeds) {
       keep.add(d.name);
       for (const a of d.pci!.upstream) keep.add(a);
-      if (d.name === filter.device) {
+      if (filter.device?.includes(d.name)) {
         for (const o of pci) if (o.pci!.upstream.includes(d.name) || (d.group !== null && o.group === d.group)) {
           keep.add(o.name);
           for (const a of o.pci!.upstream) keep.add(a);

@@ -13,7 +13,6 @@ export interface BusesOptions extends CommonOptions {
 
 export async function runBuses(opts: BusesOptions, io: Io): Promise<number> {
   const format = chooseFormat(opts, io);
-  if (format === 'legacy' || format === 'prometheus' || format === 'nfd') throw new UsageError(`--format ${format} is for list only`, 'use table, json or plain');
   const root = resolveRoot(opts, io);
   const model = readModel(root);
   const selected = opts.bus ?? null;

@@ -17,13 +17,18 @@ export interface CommonOptions {
   pciIds?: string;
 }
 
-export const EXIT_HELP = `
-Exit codes:
-  0   success
-  1   a filter (--device, --group, --class, --vendor, --driver) matched nothing
-  2   usage or environment error (bad option or address, --root without sys/, ...)
-  3   no active IOMMU on this host (list and buses still print what they can)
-  70  internal error (a bug: please report it with the stack trace)`;
+/** The "Exit codes:" block of a command's --help: its own codes, then 2 and 70, which all have. */
+export function exitHelp(own: readonly (readonly [number, string])[]): string {
+  const rows: (readonly [number, string])[] = [
+    ...own,
+    [2, 'usage or environment error (bad option, address, id or group; --root without sys/)'],
+    [70, 'internal error (a bug: please report it with the stack trace)'],
+  ];
+  return `\nExit codes:\n${rows.sort((a, b) => a[0] - b[0]).map(([c, t]) => `  ${String(c).padEnd(3)} ${t}`).join('\n')}`;
+}
+
+export const NO_IOMMU_EXIT = [3, 'no active IOMMU (what can be shown is still printed)'] as const;
+export const NO_MATCH_EXIT = [1, 'a filter matched nothing'] as const;
 
 /** Options every command takes; `formats` narrows --format for commands that lack some. */
 export function addCommon(cmd: Command, formats: readonly string[] = FORMATS): Command {
@@ -92,6 +97,34 @@ export function finish(model: Model, iommu: { active: boolean; evidence: string[
   return EXIT.NO_IOMMU;
 }
 
+
+/** Commander collector: a repeated option and comma lists add up ("--group 21 --group 14,3"). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim())];
+}
+
+/** One rule for a group that is not in the tree (list, tree, check, explain): a usage error. */
+export function requireGroups(model: Model, ids: readonly number[]): void {
+  const have = new Set(model.groups.map((g) => g.id));
+  const missing = ids.filter((id) => !have.has(id));
+  if (missing.length === 0) return;
+  throw new UsageError(
+    `--group ${missing.join(',')}: no such group in this tree`,
+    have.size === 0 ? 'this tree has no IOMMU groups' : `its groups: ${idRanges([...have].sort((a, b) => a - b))}`,
+  );
+}
+
+/** [0,1,2,3,5,7,8] -> "0-3, 5, 7-8": group ids need not be dense. */
+export function idRanges(ids: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; ) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
+    out.push(j === i ? String(ids[i]) : `${ids[i]}-${ids[j]}`);
+    i = j + 1;
+  }
+  return out.join(', ');
+}
 
 /** --group N: a decimal group id. */
 export function parseGroupOption(value: string): number {

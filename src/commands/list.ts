@@ -7,35 +7,40 @@ import { readPciIds } from '../read/read-pci-ids.js';
 import { renderListJson } from '../render/json.js';
 import { renderListLegacy } from '../render/legacy.js';
 import { renderListPlain } from '../render/plain.js';
+import { renderListAddresses, renderListIds } from '../render/ids.js';
+import type { Format } from '../render/format.js';
 import type { Io } from '../cli.js';
-import { chalkFor, chooseFormat, finish, parseDeviceOption, parseGroupOption, reportIssues, resolveRoot, type CommonOptions } from './common.js';
+import { chalkFor, chooseFormat, finish, parseDeviceOption, parseGroupOption, reportIssues, requireGroups, resolveRoot, type CommonOptions } from './common.js';
 
+/** Every filter option may be repeated or hold a comma list (see collect). */
 export interface ListOptions extends CommonOptions {
-  group?: string;
-  device?: string;
-  class?: string;
-  vendor?: string;
-  driver?: string;
+  group?: string[];
+  device?: string[];
+  class?: string[];
+  vendor?: string[];
+  driver?: string[];
   related?: boolean;
 }
 
 function parseFilter(opts: ListOptions): ListFilter {
   const f: ListFilter = {};
-  if (opts.group !== undefined) f.group = parseGroupOption(opts.group);
-  if (opts.device !== undefined) f.device = parseDeviceOption(opts.device);
+  if (opts.group !== undefined) f.group = opts.group.map(parseGroupOption);
+  if (opts.device !== undefined) f.device = opts.device.map(parseDeviceOption);
   if (opts.class !== undefined) {
-    if (!isClassFilterName(opts.class)) {
-      throw new UsageError(`--class ${opts.class}: unknown class`, `one of ${Object.keys(CLASS_FILTERS).join(', ')}`);
-    }
-    f.class = opts.class;
+    f.class = opts.class.map((c) => {
+      if (!isClassFilterName(c)) throw new UsageError(`--class ${c}: unknown class`, `one of ${Object.keys(CLASS_FILTERS).join(', ')}`);
+      return c;
+    });
   }
   if (opts.vendor !== undefined) {
-    const m = /^([0-9a-fA-F]{1,4})(?::([0-9a-fA-F]{1,4}))?$/.exec(opts.vendor);
-    if (!m) throw new UsageError(`--vendor ${opts.vendor}: expected VVVV or VVVV:DDDD in hex`, 'e.g. --vendor 10de or --vendor 8086:10d3');
-    f.vendor = m[2] === undefined ? { vendor: parseInt(m[1]!, 16) } : { vendor: parseInt(m[1]!, 16), device: parseInt(m[2], 16) };
+    f.vendor = opts.vendor.map((v) => {
+      const m = /^([0-9a-fA-F]{1,4})(?::([0-9a-fA-F]{1,4}))?$/.exec(v);
+      if (!m) throw new UsageError(`--vendor ${v}: expected VVVV or VVVV:DDDD in hex`, 'e.g. --vendor 10de or --vendor 8086:10d3');
+      return m[2] === undefined ? { vendor: parseInt(m[1]!, 16) } : { vendor: parseInt(m[1]!, 16), device: parseInt(m[2], 16) };
+    });
   }
   if (opts.driver !== undefined) {
-    if (opts.driver === '') throw new UsageError('--driver needs a driver name', 'e.g. --driver vfio-pci');
+    if (opts.driver.some((d) => d === '')) throw new UsageError('--driver needs a driver name', 'e.g. --driver vfio-pci');
     f.driver = opts.driver;
   }
   if (opts.related) f.related = true;
@@ -58,17 +63,19 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
   }
   const ids = readPciIds(opts.pciIds);
   const model = readModel(root);
+  if (filter.group) requireGroups(model, filter.group);
   const view = buildListView(model, filter, ids);
 
-  if (format === 'json') io.out(renderListJson(view, root, model.units));
-  else if (format === 'plain') io.out(renderListPlain(view));
-  else if (format === 'legacy') {
-    const showDomains = model.devices.some((d) => d.pci !== null && d.pci.domain !== 0);
-    io.out(renderListLegacy(view, ids, showDomains));
-  } else {
-    const { renderListTable } = await import('../render/table.js');
-    io.out(renderListTable(view, await chalkFor(opts, io)));
-  }
+  // One renderer per format (prometheus and nfd are whole-host views, handled above).
+  const renderers: Record<Exclude<Format, 'prometheus' | 'nfd'>, () => Promise<string> | string> = {
+    json: () => renderListJson(view, root, model.units),
+    plain: () => renderListPlain(view),
+    legacy: () => renderListLegacy(view, ids, model.devices.some((d) => d.pci !== null && d.pci.domain !== 0)),
+    ids: () => renderListIds(view),
+    addresses: () => renderListAddresses(view),
+    table: async () => (await import('../render/table.js')).renderListTable(view, await chalkFor(opts, io)),
+  };
+  io.out(await renderers[format]());
   const code = finish(model, view.iommu, format, io);
   if (code !== EXIT.OK) return code;
   if (view.filtered && view.groups.length === 0 && view.ungrouped.length === 0) {

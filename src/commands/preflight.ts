@@ -20,10 +20,9 @@ export interface CheckOptions extends CommonOptions {
   strict?: boolean;
 }
 
+/** host, check and explain take table, json and plain (commander refuses the others). */
 function noLegacy(opts: CommonOptions, io: Io) {
-  const format = chooseFormat(opts, io);
-  if (format === 'legacy') throw new UsageError('--format legacy is for list only', 'use table, json or plain');
-  return format;
+  return chooseFormat(opts, io) as 'table' | 'json' | 'plain';
 }
 
 export async function runHost(opts: CommonOptions, io: Io): Promise<number> {

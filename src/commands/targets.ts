@@ -4,7 +4,7 @@ import type { Target } from '../analyse/check.js';
 import { UsageError } from '../errors.js';
 import { formatPciAddress, parseUserAddress } from '../model/pci-address.js';
 import type { Device, Model } from '../model/types.js';
-import { parseGroupOption } from './common.js';
+import { parseGroupOption, requireGroups } from './common.js';
 
 const ID = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
 
@@ -13,9 +13,7 @@ export function resolveTargets(model: Model, specs: readonly string[], group: st
   const out: Target[] = [];
   if (group !== undefined) {
     const id = parseGroupOption(group);
-    if (!model.groups.some((g) => g.id === id)) {
-      throw new UsageError(`--group ${group}: no such group`, model.groups.length ? `groups are ${model.groups[0]!.id}-${model.groups[model.groups.length - 1]!.id}` : 'this tree has no IOMMU groups');
-    }
+    requireGroups(model, [id]);
     out.push({ spec: `group ${id}`, device: null, group: id });
   }
   for (const spec of specs) {

@@ -1,30 +1,32 @@
 // `tree`: the PCI topology with group boundaries, as text or Graphviz DOT.
 import { iommuState, noIommuEvidence } from '../analyse/isolation.js';
-import { buildTreeView } from '../analyse/tree-view.js';
+import { buildTreeView, type TreeFilter } from '../analyse/tree-view.js';
 import { EXIT } from '../errors.js';
 import { formatPciAddress } from '../model/pci-address.js';
 import { readModel } from '../read/read-model.js';
 import { readPciIds } from '../read/read-pci-ids.js';
 import { renderTreeDot, renderTreeText } from '../render/tree.js';
 import type { Io } from '../cli.js';
-import { chalkFor, finish, parseDeviceOption, parseGroupOption, resolveRoot, type CommonOptions } from './common.js';
+import { chalkFor, finish, parseDeviceOption, parseGroupOption, requireGroups, resolveRoot, type CommonOptions } from './common.js';
 
 export const TREE_FORMATS = ['table', 'plain', 'dot'] as const;
 
 export interface TreeOptions extends Omit<CommonOptions, 'format'> {
   format?: (typeof TREE_FORMATS)[number];
-  group?: string;
-  device?: string;
+  /** Repeatable, comma lists (collect): the union of what each keeps. */
+  group?: string[];
+  device?: string[];
 }
 
 export async function runTree(opts: TreeOptions, io: Io): Promise<number> {
-  const filter: { group?: number; device?: string } = {};
-  if (opts.group !== undefined) filter.group = parseGroupOption(opts.group);
-  if (opts.device !== undefined) filter.device = formatPciAddress(parseDeviceOption(opts.device));
+  const filter: TreeFilter = {};
+  if (opts.group !== undefined) filter.group = opts.group.map(parseGroupOption);
+  if (opts.device !== undefined) filter.device = opts.device.map((d) => formatPciAddress(parseDeviceOption(d)));
   const format = opts.format ?? (io.stdoutIsTTY ? 'table' : 'plain');
   const root = resolveRoot(opts as CommonOptions, io);
   const ids = readPciIds(opts.pciIds);
   const model = readModel(root);
+  if (filter.group) requireGroups(model, filter.group);
   const view = buildTreeView(model, filter);
   if (format === 'dot') io.out(renderTreeDot(view, ids));
   else {

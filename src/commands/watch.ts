@@ -21,8 +21,9 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   const json = opts.format === 'json';
   let prev = readModel(root);
   const stamp = () => new Date().toISOString();
-  if (json) io.out(safeJson({ time: stamp(), kind: 'start', root, groups: prev.groups.length, devices: prev.devices.length }, 0) + '\n');
-  else io.out(`${stamp()} watching ${visible(root)}: ${prev.groups.length} groups, ${prev.devices.length} devices (every ${secs} s; Ctrl-C ends)\n`);
+  const pci = prev.devices.filter((d) => d.pci !== null).length;
+  if (json) io.out(safeJson({ time: stamp(), kind: 'start', root, groups: prev.groups.length, pciFunctions: pci, devices: prev.devices.length }, 0) + '\n');
+  else io.out(`${stamp()} watching ${visible(root)}: ${prev.groups.length} groups, ${pci} PCI functions (${prev.devices.length} devices on all buses; every ${secs} s; Ctrl-C ends)\n`);
 
   return new Promise<number>((resolve) => {
     const timer = setInterval(() => {

@@ -2,8 +2,12 @@
 import type { Device } from '../model/types.js';
 import { hex } from '../model/pci-address.js';
 
-export const FORMATS = ['table', 'json', 'plain', 'legacy', 'prometheus', 'nfd'] as const;
+/** What `list` can print; other commands take a subset (each command's --help lists its own). */
+export const FORMATS = ['table', 'json', 'plain', 'legacy', 'ids', 'addresses', 'prometheus', 'nfd'] as const;
 export type Format = (typeof FORMATS)[number];
+
+/** The formats of buses, host, check and explain. */
+export const REPORT_FORMATS = ['table', 'json', 'plain'] as const;
 
 /** A numeric PCI attribute in hex: "?" when it could not be read, "-" when it is absent. */
 function hexOf(d: Device, v: number | null | undefined, key: string, width: number): string {

@@ -86,7 +86,13 @@ function outside<T>(step: () => T, out: string): T {
   }
 }
 
+/** Names that promise an archive this tool does not write (a directory by that name would surprise). */
+const OTHER_ARCHIVES = /\.(tar|zip|7z|rar|gz|bz2|xz|zst|lz4|tar\.(bz2|xz|zst|lz4)|tbz2?|txz|cpio)$/i;
+
 function checkOut(root: string, out: string, tarball: boolean): void {
+  if (!tarball && OTHER_ARCHIVES.test(out)) {
+    throw new UsageError(`snapshot ${out}: writes a directory or a .tar.gz (.tgz), not ${/\.[^./]+(\.[^./]+)?$/.exec(path.basename(out))![0]}`, 'name a new directory, or a file ending in .tar.gz');
+  }
   for (const f of FORBIDDEN) {
     if (out === f || out.startsWith(f + '/')) throw new UsageError(`snapshot ${out}: will not write under ${f}`, 'give a directory or a .tar.gz path elsewhere, e.g. ./snapshot.tar.gz');
   }
