@@ -81,7 +81,8 @@ Formats:
   table   for people (default on a terminal)
   json    versioned document, see README "JSON schema"
   plain   one tab-separated record per member, no header, see README "Plain output"
-  legacy  the classic "IOMMU Group N:" shell loop output, byte for byte
+  legacy  the classic "IOMMU Group N:" shell loop output, byte for byte (filters pick
+          groups, each shown whole)
   ids     vendor:device ids of the endpoints shown, comma-joined (for vfio-pci.ids=)
   addresses  PCI addresses of the endpoints shown, one a line (bridges left out)
   prometheus  metrics for node_exporter's textfile collector (whole host), see README
@@ -107,13 +108,15 @@ ${exitHelp([[0, 'success'], NO_MATCH_EXIT, NO_IOMMU_EXIT])}`)
     program
       .command('buses')
       .description('Isolation status per bus: devices alone in a group, sharing one, or with none.')
-      .option('--bus <name>', 'list the devices of one bus'),
+      .option('--bus <name>', 'list the devices of one bus')
+      .option('--all', 'every bus, also virtual ones no IOMMU serves (acpi, cpu, workqueue, ...)'),
     REPORT_FORMATS,
   )
     .addHelpText('after', `
 Examples:
   iommu-groups buses
   iommu-groups buses --bus pci
+  iommu-groups buses --all
   iommu-groups buses --format json
 ${exitHelp([[0, 'success'], NO_IOMMU_EXIT])}`)
     .action(async (opts: BusesOptions) => {

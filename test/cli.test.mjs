@@ -120,3 +120,9 @@ test('list --format ids and --format addresses: the endpoints shown, ready to pa
   assert.equal(run(['--group', '21', '--format', 'ids']).stdout, '8086:100e,1b36:0002\n');
   assert.equal(run(['--format', 'addresses']).stdout.split('\n').length - 1, 18); // 30 functions, 12 of them bridges (header type 1)
 });
+
+test('list --format legacy with a filter shows each matching group whole (a group is a unit there)', () => {
+  const r = runCli(['list', '--class', 'net', '--format', 'legacy', '--root', fixture('q35-intel-vfio'), '--pci-ids', TEST_IDS]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^IOMMU Group 21:\n\t0a:00\.0 PCI bridge .*\n\t0b:01\.0 Ethernet .*\n\t0b:02\.0 Serial controller .*\n/m);
+});

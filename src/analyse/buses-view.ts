@@ -19,13 +19,24 @@ export interface BusDevice {
 
 export interface BusesView {
   iommu: IommuState & { evidence: string[] };
+  /** The buses where grouping applies (all of them with `all`). */
   buses: BusSummary[];
+  /** Buses left out: no device on them has a group and their devices do no DMA of their own. */
+  otherBuses: string[];
   /** With --bus: that bus's devices. */
   devices: BusDevice[] | null;
   selected: string | null;
 }
 
-export function buildBusesView(model: Model, selected: string | null): BusesView {
+/**
+ * Buses whose devices do DMA through an IOMMU (drivers/iommu: the buses IOMMU drivers register
+ * for, and VFIO's mdev): they matter for isolation even where no device has a group. Virtual
+ * buses (acpi, cpu, workqueue, event_source, ...) never have groups and are left out unless one
+ * of their devices has a group.
+ */
+export const DMA_BUSES: ReadonlySet<string> = new Set(['pci', 'platform', 'amba', 'fsl-mc', 'cdx', 'host1x', 'host1x-context', 'vmbus', 'mdev', 'ccwgroup', 'css', 'ap']);
+
+export function buildBusesView(model: Model, selected: string | null, all = false): BusesView {
   const byPath = deviceIndex(model);
   const groups = new Map(model.groups.map((g) => [g.id, g] as const));
   const perBus = new Map<string, BusSummary>();
@@ -42,9 +53,12 @@ export function buildBusesView(model: Model, selected: string | null): BusesView
     if (selected !== null && d.bus === selected) list.push({ device: d, isolation: iso });
   }
   const state = iommuState(model);
+  const matters = (s: BusSummary) => all || DMA_BUSES.has(s.bus) || s.isolated + s.shared + s.unknown > 0 || s.bus === selected;
+  const every = [...perBus.values()];
   return {
     iommu: { ...state, evidence: state.active ? [] : noIommuEvidence(model) },
-    buses: [...perBus.values()],
+    buses: every.filter(matters),
+    otherBuses: every.filter((s) => !matters(s)).map((s) => s.bus),
     devices: selected === null ? null : list,
     selected,
   };

@@ -53,6 +53,8 @@ export interface ListFilter {
   driver?: string[];
   /** Add what goes to a VM along with each match: its group and its slot's other functions. */
   related?: boolean;
+  /** Show each matching group whole (the legacy shape, where a group is a unit). */
+  wholeGroups?: boolean;
 }
 
 export function isFiltered(f: ListFilter): boolean {
@@ -100,8 +102,9 @@ export function buildListView(model: Model, filter: ListFilter, ids: PciIds | nu
     }
     for (const d of matched) {
       keep.add(d.path);
-      if (!filter.related) continue;
+      if (!filter.related && !filter.wholeGroups) continue;
       for (const g of groupsOf.get(d.path) ?? []) for (const m of g.members) keep.add(m.path);
+      if (!filter.related) continue;
       for (const s of d.pci?.siblings ?? []) {
         const sib = pciByName.get(s);
         if (sib) keep.add(sib.path);

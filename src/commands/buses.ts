@@ -9,6 +9,7 @@ import { chalkFor, chooseFormat, finish, resolveRoot, type CommonOptions } from 
 
 export interface BusesOptions extends CommonOptions {
   bus?: string;
+  all?: boolean;
 }
 
 export async function runBuses(opts: BusesOptions, io: Io): Promise<number> {
@@ -16,9 +17,9 @@ export async function runBuses(opts: BusesOptions, io: Io): Promise<number> {
   const root = resolveRoot(opts, io);
   const model = readModel(root);
   const selected = opts.bus ?? null;
-  const view = buildBusesView(model, selected);
+  const view = buildBusesView(model, selected, opts.all === true);
   if (selected !== null && !view.buses.some((b) => b.bus === selected)) {
-    throw new UsageError(`--bus ${selected}: no such bus with devices`, `buses with devices: ${view.buses.map((b) => b.bus).join(', ')}`);
+    throw new UsageError(`--bus ${selected}: no such bus with devices`, `buses with devices: ${[...view.buses.map((b) => b.bus), ...view.otherBuses].sort().join(', ')}`);
   }
   if (format === 'json') io.out(renderBusesJson(view, root, model.units));
   else if (format === 'plain') io.out(renderBusesPlain(view));

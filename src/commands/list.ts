@@ -64,7 +64,8 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
   const ids = readPciIds(opts.pciIds);
   const model = readModel(root);
   if (filter.group) requireGroups(model, filter.group);
-  const view = buildListView(model, filter, ids);
+  // In the classic "IOMMU Group N:" shape a group is a unit: a filter picks groups, shown whole.
+  const view = buildListView(model, format === 'legacy' ? { ...filter, wholeGroups: true } : filter, ids);
 
   // One renderer per format (prometheus and nfd are whole-host views, handled above).
   const renderers: Record<Exclude<Format, 'prometheus' | 'nfd'>, () => Promise<string> | string> = {

@@ -66,6 +66,7 @@ export function renderBusesJson(v: BusesView, root: string, units: readonly Iomm
       root,
       iommu: iommu(v.iommu, units),
       buses: v.buses,
+      otherBuses: v.otherBuses,
       devices:
         v.devices?.map((b) => ({
           bus: b.device.bus,

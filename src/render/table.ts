@@ -100,6 +100,7 @@ export function renderBusesTable(v: BusesView, c: ChalkInstance): string {
     t.push([visible(s.bus), String(s.devices), c.green(String(s.isolated)), s.shared ? c.yellow(String(s.shared)) : '0', s.noGroup ? c.red(String(s.noGroup)) : '0', String(s.unknown)]);
   }
   out.push(t.toString() + '\n');
+  if (v.otherBuses.length) out.push(c.dim(`${v.otherBuses.length} other buses left out (no group, no DMA of their own: ${v.otherBuses.slice(0, 6).map(visible).join(', ')}${v.otherBuses.length > 6 ? ', ...' : ''}); --all shows them\n`));
   return out.join('');
 }
 
