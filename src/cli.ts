@@ -283,7 +283,19 @@ Examples:
     .action((shell: 'bash' | 'zsh') => {
       const specs = program.commands
         .filter((c) => c.name() !== 'help')
-        .map((c) => ({ name: c.name(), options: [...c.options.map((o) => o.long ?? o.short ?? ''), '--help'].filter((x) => x !== '') }));
+        .map((c) => {
+          const values: Record<string, string[]> = {};
+          for (const o of c.options) if (o.long && o.argChoices) values[o.long] = o.argChoices;
+          if (c.options.some((o) => o.long === '--class')) values['--class'] = Object.keys(CLASS_FILTERS);
+          const arg = c.registeredArguments[0];
+          return {
+            name: c.name(),
+            options: [...c.options.map((o) => o.long ?? o.short ?? ''), '--help'].filter((x) => x !== ''),
+            values,
+            ...(arg?.argChoices ? { argValues: arg.argChoices } : {}),
+            ...(c.name() === 'check' || c.name() === 'explain' ? { addresses: true } : {}),
+          };
+        });
       io.out(completionScript(shell, specs));
     });
 

@@ -38,21 +38,65 @@ test('npm pack: the tarball installs into a temporary prefix and runs', () => {
   assert.doesNotMatch(files, /package\/(src|test|scripts)\//, 'only bin/, dist/ and README in the package');
 });
 
-function complete(shell, words) {
+/** Call the completion function the way bash does: the line up to the cursor, and COMP_WORDS. */
+function complete(shell, line) {
+  const words = line.split(' ');
   const script = `eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} completion ${shell})"
-COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); _iommu_groups; echo "\${COMPREPLY[*]}"`;
+COMP_LINE=${JSON.stringify(line)}; COMP_POINT=${line.length}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); _iommu_groups; echo "\${COMPREPLY[*]}"`;
   const r = spawnSync(shell, ['-c', script], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }
 
-test('bash completion: commands, options per command, option values', () => {
-  assert.equal(complete('bash', ['iommu-groups', 'ch']), 'check');
-  assert.equal(complete('bash', ['iommu-groups', 'list', '--form']), '--format');
-  assert.equal(complete('bash', ['iommu-groups', 'tree', '--format', 'd']), 'dot');
-  assert.equal(complete('bash', ['iommu-groups', 'check', '--s']), '--strict');
-  assert.equal(complete('bash', ['iommu-groups', 'list', '--class', 'g']), 'gpu');
+test('bash completion: commands, options per command, only the formats each command takes', () => {
+  assert.equal(complete('bash', 'iommu-groups ch'), 'check');
+  assert.equal(complete('bash', 'iommu-groups list --form'), '--format');
+  assert.equal(complete('bash', 'iommu-groups tree --format d'), 'dot');
+  assert.equal(complete('bash', 'iommu-groups check --s'), '--strict');
+  assert.equal(complete('bash', 'iommu-groups list --class g'), 'gpu');
+  assert.equal(complete('bash', 'iommu-groups host --format '), 'table json plain');
+  assert.equal(complete('bash', 'iommu-groups buses --format '), 'table json plain');
+  assert.equal(complete('bash', 'iommu-groups list --format '), 'table json plain legacy ids addresses prometheus nfd');
+  assert.equal(complete('bash', 'iommu-groups watch --format '), 'plain json');
+  assert.equal(complete('bash', 'iommu-groups completion '), 'bash zsh');
 });
+
+/** Type into a real interactive shell in tmux and read the screen: what a person sees. */
+async function typeInShell(shell, setup, keys) {
+  const bin = tempDir('iommu-groups-cbin-');
+  fs.writeFileSync(path.join(bin, 'iommu-groups'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });
+  const name = `c${process.pid}${shell}`;
+  const argv = shell === 'bash' ? 'bash --norc --noprofile' : 'zsh -f';
+  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', '150', '-y', '20', `env -i HOME=/tmp TERM=xterm PATH=${bin}:/usr/bin:/bin ${argv}`]);
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  try {
+    await wait(400);
+    execFileSync('tmux', ['send-keys', '-t', name, setup, 'Enter']);
+    await wait(1500);
+    for (const k of keys) {
+      execFileSync('tmux', ['send-keys', '-t', name, ...k]);
+      await wait(k.includes('Tab') ? 1200 : 100);
+    }
+    return execFileSync('tmux', ['capture-pane', '-t', name, '-p'], { encoding: 'utf8' });
+  } finally {
+    spawnSync('tmux', ['kill-session', '-t', name]);
+  }
+}
+
+const pciAddrs = fs.existsSync('/sys/bus/pci/devices') ? fs.readdirSync('/sys/bus/pci/devices').sort() : [];
+const typingSkip = !hasCommand('tmux') ? 'needs tmux' : pciAddrs.length === 0 ? 'this machine has no PCI devices to complete' : false;
+
+for (const shell of ['bash', 'zsh']) {
+  test(`${shell}, typed: an address with colons completes in place; each command offers its own formats`, { skip: typingSkip || (shell === 'zsh' && !hasCommand('zsh') ? 'zsh is not installed' : false) }, async () => {
+    const addr = pciAddrs.find((a) => pciAddrs.filter((b) => b.startsWith(a.slice(0, -1))).length === 1) ?? pciAddrs[0];
+    const setup = shell === 'bash' ? 'eval "$(iommu-groups completion bash)"' : 'autoload -U compinit && compinit -u; eval "$(iommu-groups completion zsh)"';
+    const screen = await typeInShell(shell, setup, [['-l', `iommu-groups check ${addr.slice(0, -1)}`], ['Tab'], ['-l', ' --format '], ['Tab', 'Tab']]);
+    const lines = screen.split('\n').filter((l) => l.includes(`iommu-groups check`) && !l.includes('completion'));
+    assert.ok(lines.some((l) => l.includes(`iommu-groups check ${addr} `)), screen);
+    assert.ok(!screen.includes(addr.slice(0, 8) + addr.slice(0, 8)), `the address prefix was doubled:\n${screen}`);
+    assert.match(screen, /^json\s+plain\s+table\s*$/m, screen);
+  });
+}
 
 test('zsh completion (through bashcompinit)', { skip: hasCommand('zsh') || process.env.CI ? false : 'zsh is not installed' }, () => {
   const script = `autoload -U compinit && compinit -u; eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} completion zsh)"; echo "\${_comps[iommu-groups]}"`;

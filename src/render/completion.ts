@@ -1,44 +1,62 @@
-// Shell completion for bash and zsh, generated from the commands and options commander knows, so
-// it cannot drift from the CLI. zsh uses the same function through bashcompinit.
+// Shell completion for bash and zsh, generated from the commands, options and choices commander
+// knows, so it cannot drift from the CLI: each command offers only its own options and formats.
+// zsh runs the same function through bashcompinit.
+//
+// bash splits a word at the colons of COMP_WORDBREAKS, so "0000:00:0<Tab>" would reach the
+// function as "0000" ":" "00" ":" "0" and complete to "0000:00:0000:00:0". The function reads
+// the word from the line itself (COMP_LINE up to COMP_POINT) and, in bash, hands back only what
+// follows the last colon, as bash-completion's __ltrim_colon_completions does.
 export interface CommandSpec {
   name: string;
   options: string[];
+  /** Values per option (commander's choices, and --class's names). */
+  values: Record<string, string[]>;
+  /** Values of its positional argument, if it has fixed ones (completion bash|zsh). */
+  argValues?: string[];
+  /** Its positional arguments are PCI addresses (check, explain). */
+  addresses?: boolean;
 }
 
-const VALUES: Record<string, string> = {
-  '--format': 'table json plain legacy prometheus nfd dot',
-  '--color': 'auto always never',
-  '--class': 'gpu net storage usb audio bridge serial multimedia crypto accelerator',
-};
-
 export function completionScript(shell: 'bash' | 'zsh', commands: readonly CommandSpec[]): string {
-  const cases = commands.map((c) => `    ${c.name}) opts=${sq(c.options.join(' '))} ;;`).join('\n');
-  const values = Object.entries(VALUES).map(([k, v]) => `    ${k}) COMPREPLY=( $(compgen -W ${sq(v)} -- "$cur") ); return ;;`).join('\n');
+  const cases = commands
+    .map((c) => {
+      const vals = Object.entries(c.values).map(([o, v]) => `${o}) vals=${sq(v.join(' '))} ;;`);
+      const args = c.argValues ? ` args=${sq(c.argValues.join(' '))};` : c.addresses ? ' args=ADDRESSES;' : '';
+      return `    ${c.name}) opts=${sq(c.options.join(' '))};${args}${vals.length ? ` case "$prev" in ${vals.join(' ')} esac` : ''} ;;`;
+    })
+    .join('\n');
   const body = `# iommu-groups ${shell} completion: eval "$(iommu-groups completion ${shell})"
 _iommu_groups() {
-  local cur prev cmd opts
-  cur="\${COMP_WORDS[COMP_CWORD]}"
-  prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  local line cur before prev cmd opts='' vals='' args='' words
+  line="\${COMP_LINE:0:$COMP_POINT}"
+  cur="\${line##*[[:space:]]}"
+  before="\${line%"$cur"}"
+  before="\${before%"\${before##*[![:space:]]}"}"
+  prev="\${before##*[[:space:]]}"
   cmd="\${COMP_WORDS[1]}"
-  if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=( $(compgen -W ${sq(commands.map((c) => c.name).join(' ') + ' --help --version')} -- "$cur") )
-    return
-  fi
-  case "$prev" in
-${values}
-    --root|--pci-ids) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
-    --device) COMPREPLY=( $(compgen -W "$(ls /sys/bus/pci/devices 2>/dev/null)" -- "$cur") ); return ;;
-    --group) COMPREPLY=( $(compgen -W "$(ls /sys/kernel/iommu_groups 2>/dev/null)" -- "$cur") ); return ;;
-  esac
-  case "$cmd" in
+  COMPREPLY=()
+  if [[ "$before" != *[[:space:]]* ]]; then
+    words=${sq(commands.map((c) => c.name).join(' ') + ' --help --version')}
+  else
+    case "$cmd" in
 ${cases}
-    *) opts='' ;;
-  esac
-  if [[ "$cur" != -* && ( "$cmd" == check || "$cmd" == explain ) ]]; then
-    COMPREPLY=( $(compgen -W "$(ls /sys/bus/pci/devices 2>/dev/null)" -- "$cur") )
-    return
+    esac
+    case "$prev" in
+      --root|--pci-ids) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
+      --device) words="$(ls /sys/bus/pci/devices 2>/dev/null)" ;;
+      --group) words="$(ls /sys/kernel/iommu_groups 2>/dev/null)" ;;
+      *)
+        if [[ -n "$vals" ]]; then words="$vals"
+        elif [[ "$cur" == -* || -z "$args" ]]; then words="$opts"
+        elif [[ "$args" == ADDRESSES ]]; then words="$(ls /sys/bus/pci/devices 2>/dev/null)"
+        else words="$args"; fi ;;
+    esac
   fi
-  COMPREPLY=( $(compgen -W "$opts" -- "$cur") )
+  COMPREPLY=( $(compgen -W "$words" -- "$cur") )
+  if [[ -n "\${BASH_VERSION-}" && "$cur" == *:* && "\${COMP_WORDBREAKS-}" == *:* ]]; then
+    local pre="\${cur%"\${cur##*:}"}" i
+    for i in "\${!COMPREPLY[@]}"; do COMPREPLY[$i]="\${COMPREPLY[$i]#"$pre"}"; done
+  fi
 }
 complete -F _iommu_groups iommu-groups
 `;
