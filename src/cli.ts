@@ -13,18 +13,10 @@ import { CLASS_FILTERS } from './model/pci-class.js';
 import { completionScript } from './render/completion.js';
 import { REPORT_FORMATS } from './render/format.js';
 import { visible } from './render/safe-text.js';
+import type { Io } from './io.js';
 
-export interface Io {
-  argv: string[];
-  env: NodeJS.ProcessEnv;
-  stdoutIsTTY: boolean;
-  platform: NodeJS.Platform;
-  out(s: string): void;
-  err(s: string): void;
-  version: string;
-  /** Call `stop` on SIGINT or SIGTERM (for watch); returns a function that removes the handlers. */
-  onStopSignal?(stop: () => void): () => void;
-}
+export type { Io };
+
 
 
 

@@ -33,6 +33,7 @@ export async function main(): Promise<void> {
       argv,
       env: process.env,
       stdoutIsTTY: process.stdout.isTTY === true,
+      ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
       platform: process.platform,
       out: (s) => void process.stdout.write(s),
       err: (s) => void process.stderr.write(s),

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
 import { renderBusesJson } from '../render/json.js';
 import { renderBusesPlain } from '../render/plain.js';
-import type { Io } from '../cli.js';
+import type { Io } from '../io.js';
 import { chalkFor, chooseFormat, finish, resolveRoot, type CommonOptions } from './common.js';
 
 export interface BusesOptions extends CommonOptions {

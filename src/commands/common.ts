@@ -8,13 +8,14 @@ import { parseUserAddress, type PciAddress } from '../model/pci-address.js';
 import type { Model } from '../model/types.js';
 import { FORMATS, type Format } from '../render/format.js';
 import { visible } from '../render/safe-text.js';
-import type { Io } from '../cli.js';
+import type { Io } from '../io.js';
 
 export interface CommonOptions {
   root?: string;
   format?: Format;
   color: 'auto' | 'always' | 'never';
   pciIds?: string;
+  wide?: boolean;
 }
 
 /** The "Exit codes:" block of a command's --help: its own codes, then 2 and 70, which all have. */
@@ -36,7 +37,8 @@ export function addCommon(cmd: Command, formats: readonly string[] = FORMATS): C
     .option('--root <dir>', 'read the sysfs tree under DIR (a snapshot or capture) instead of /')
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, plain otherwise)').choices(formats))
     .addOption(new Option('--color <when>', 'colour in table output').choices(['auto', 'always', 'never']).default('auto'))
-    .option('--pci-ids <file>', 'pci.ids database for names (default: where lspci looks)');
+    .option('--pci-ids <file>', 'pci.ids database for names (default: where lspci looks)')
+    .option('--wide', 'full text in table output even on a narrow terminal (no cutting or wrapping)');
 }
 
 /** Resolve and check --root; refuse to guess on a platform with no /sys. */
@@ -81,6 +83,15 @@ export function colourLevel(when: CommonOptions['color'], env: NodeJS.ProcessEnv
 export function reportIssues(model: Model, format: Format, io: Io): void {
   if (format === 'json' || format === 'table' || model.issues.length === 0) return;
   for (const i of model.issues) io.err(`iommu-groups: warning: ${i.code} ${visible(i.subject)}: ${visible(i.message)}\n`);
+}
+
+/**
+ * The width table output must fit: the terminal's columns (80 if it does not say), or null for
+ * full text (--wide, or stdout not a terminal: pipes and files get every character).
+ */
+export function outputWidth(opts: { wide?: boolean }, io: Io): number | null {
+  if (opts.wide || !io.stdoutIsTTY) return null;
+  return Math.max(40, io.columns ?? 80);
 }
 
 export async function chalkFor(opts: CommonOptions, io: Io) {

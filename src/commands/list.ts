@@ -9,8 +9,8 @@ import { renderListLegacy } from '../render/legacy.js';
 import { renderListPlain } from '../render/plain.js';
 import { renderListAddresses, renderListIds } from '../render/ids.js';
 import type { Format } from '../render/format.js';
-import type { Io } from '../cli.js';
-import { chalkFor, chooseFormat, finish, parseDeviceOption, parseGroupOption, reportIssues, requireGroups, resolveRoot, type CommonOptions } from './common.js';
+import type { Io } from '../io.js';
+import { chalkFor, chooseFormat, outputWidth, finish, parseDeviceOption, parseGroupOption, reportIssues, requireGroups, resolveRoot, type CommonOptions } from './common.js';
 
 /** Every filter option may be repeated or hold a comma list (see collect). */
 export interface ListOptions extends CommonOptions {
@@ -74,7 +74,7 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
     legacy: () => renderListLegacy(view, ids, model.devices.some((d) => d.pci !== null && d.pci.domain !== 0)),
     ids: () => renderListIds(view),
     addresses: () => renderListAddresses(view),
-    table: async () => (await import('../render/table.js')).renderListTable(view, await chalkFor(opts, io)),
+    table: async () => (await import('../render/table.js')).renderListTable(view, await chalkFor(opts, io), outputWidth(opts, io)),
   };
   io.out(await renderers[format]());
   const code = finish(model, view.iommu, format, io);

@@ -11,7 +11,7 @@ import { readPciIds } from '../read/read-pci-ids.js';
 import { EXIT, UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
 import * as R from '../render/preflight.js';
-import type { Io } from '../cli.js';
+import type { Io } from '../io.js';
 import { chalkFor, chooseFormat, reportIssues, resolveRoot, type CommonOptions } from './common.js';
 import { resolveTargets } from './targets.js';
 

@@ -2,7 +2,7 @@
 import { EXIT } from '../errors.js';
 import { isTarball, takeSnapshot } from '../snapshot/write-snapshot.js';
 import { visible } from '../render/safe-text.js';
-import type { Io } from '../cli.js';
+import type { Io } from '../io.js';
 import { resolveRoot } from './common.js';
 
 export async function runSnapshot(out: string, opts: { root?: string }, io: Io): Promise<number> {

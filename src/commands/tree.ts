@@ -6,7 +6,7 @@ import { formatPciAddress } from '../model/pci-address.js';
 import { readModel } from '../read/read-model.js';
 import { readPciIds } from '../read/read-pci-ids.js';
 import { renderTreeDot, renderTreeText } from '../render/tree.js';
-import type { Io } from '../cli.js';
+import type { Io } from '../io.js';
 import { chalkFor, finish, parseDeviceOption, parseGroupOption, requireGroups, resolveRoot, type CommonOptions } from './common.js';
 
 export const TREE_FORMATS = ['table', 'plain', 'dot'] as const;

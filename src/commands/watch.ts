@@ -4,7 +4,7 @@ import { changeText, diffModels } from '../analyse/watch-diff.js';
 import { EXIT, UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
 import { safeJson, visible } from '../render/safe-text.js';
-import type { Io } from '../cli.js';
+import type { Io } from '../io.js';
 import { resolveRoot, type CommonOptions } from './common.js';
 
 export interface WatchOptions extends Omit<CommonOptions, 'format'> {

@@ -7,13 +7,16 @@ import type { GroupVerdictKind } from '../analyse/isolation.js';
 import type { ListView, MemberView } from '../analyse/list-view.js';
 import type { Issue } from '../model/types.js';
 import { classCode, idPair, linkFact, revision } from './format.js';
+import { cut, cutName, fitColumns, plainLength, wrapWords } from './fit.js';
 import { visible } from './safe-text.js';
 
-function newTable(head: string[], c: ChalkInstance): Table.Table {
+function newTable(head: string[], c: ChalkInstance, cols: number[] | null = null): Table.Table {
   return new Table({
     head: head.map((h) => c.bold(h)),
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    // Content width plus the two spaces of padding; cells are cut to fit beforehand.
+    ...(cols === null ? {} : { colWidths: cols.map((w) => w + 2), truncate: '…' }),
   });
 }
 
@@ -43,16 +46,48 @@ function driverCell(m: MemberView): string {
   return d ? visible(linkFact(d.driver, d.errors['driver'], '(none)')) : '?';
 }
 
-export function renderListTable(v: ListView, c: ChalkInstance): string {
+/**
+ * A table that fits `width` (null: full text): the columns in `shrink` give up width first, their
+ * cells cut with an ellipsis (they hold no colour); null when even that does not fit.
+ */
+function fittedTable(head: string[], rows: string[][], c: ChalkInstance, width: number | null, shrink: number[]): string | null {
+  let cols: number[] | null = null;
+  if (width !== null) {
+    const natural = head.map((h, i) => Math.max(plainLength(h), ...rows.map((r) => plainLength(r[i]!))));
+    cols = fitColumns(natural, width, shrink);
+    if (cols === null) return null;
+  }
+  const t = newTable(head, c, cols);
+  for (const r of rows) t.push(cols === null ? r : r.map((cell, i) => (shrink.includes(i) ? cutName(cell, cols![i]!) : cell)));
+  return t.toString() + '\n';
+}
+
+/** One block per group when no table fits: the group on a line, each member under it. */
+function stackedGroups(v: ListView, c: ChalkInstance, width: number): string {
   const out: string[] = [];
-  if (!v.iommu.active) out.push(noIommuSentence(v.iommu.evidence, c));
+  for (const g of v.groups) {
+    const colour = verdictColour(g.verdict.kind, c);
+    const head = `Group ${g.group.id}  ${visible(g.group.type ?? '-')}  `;
+    out.push(c.bold(`Group ${g.group.id}`) + head.slice(`Group ${g.group.id}`.length) + colour(cut(g.verdict.text, width - head.length)));
+    for (const m of g.members) {
+      const addr = `  ${visible(m.ref.name)}${m.ref.seenIn === 'both' || m.ref.seenIn === 'group' ? '' : ' *'}  `;
+      out.push(addr + cut(`${driverCell(m)}  ${classCell(m)}`, width - addr.length));
+      out.push('      ' + cutName(deviceCell(m), width - 6));
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function renderListTable(v: ListView, c: ChalkInstance, width: number | null = null): string {
+  const out: string[] = [];
+  if (!v.iommu.active) out.push(noIommuSentence(v.iommu.evidence, c, width));
   if (v.groups.length > 0) {
-    const t = newTable(['Group', 'Type', 'Verdict', 'Address', 'Class', 'Device', 'Driver'], c);
+    const rows: string[][] = [];
     for (const g of v.groups) {
       const colour = verdictColour(g.verdict.kind, c);
       g.members.forEach((m, i) => {
         const first = i === 0;
-        t.push([
+        rows.push([
           first ? c.bold(String(g.group.id)) : '',
           first ? visible(g.group.type ?? ('type' in g.group.errors ? '?' : '-')) : '',
           first ? colour(g.verdict.text) : '',
@@ -62,17 +97,20 @@ export function renderListTable(v: ListView, c: ChalkInstance): string {
           driverCell(m),
         ]);
       });
-      if (g.members.length === 0) t.push([c.bold(String(g.group.id)), visible(g.group.type ?? '-'), colour(g.verdict.text), '', '', '', '']);
+      if (g.members.length === 0) rows.push([c.bold(String(g.group.id)), visible(g.group.type ?? '-'), colour(g.verdict.text), '', '', '', '']);
     }
-    out.push(t.toString() + '\n');
+    // Device and class names give way first; addresses, groups and verdicts stay whole.
+    out.push(fittedTable(['Group', 'Type', 'Verdict', 'Address', 'Class', 'Device', 'Driver'], rows, c, width, [5, 4, 6, 1]) ?? stackedGroups(v, c, width!));
   }
   if (v.ungrouped.length > 0) {
     out.push(c.bold(v.iommu.active ? 'Devices with no IOMMU group (not isolated):' : 'PCI devices (none isolated: no IOMMU group):') + '\n');
-    const t = newTable(['Address', 'Class', 'Device', 'Driver'], c);
-    for (const m of v.ungrouped) t.push([visible(m.ref.name), classCell(m), deviceCell(m), driverCell(m)]);
-    out.push(t.toString() + '\n');
+    const rows = v.ungrouped.map((m) => [visible(m.ref.name), classCell(m), deviceCell(m), driverCell(m)]);
+    out.push(
+      fittedTable(['Address', 'Class', 'Device', 'Driver'], rows, c, width, [2, 1, 3]) ??
+        rows.map((r) => `${r[0]}  ${cut(`${r[3]}  ${r[1]}`, width! - r[0]!.length - 2)}\n      ${cutName(r[2]!, width! - 6)}\n`).join(''),
+    );
   }
-  out.push(issuesBlock(v.issues, c));
+  out.push(issuesBlock(v.issues, c, width));
   return out.join('');
 }
 
@@ -104,12 +142,18 @@ export function renderBusesTable(v: BusesView, c: ChalkInstance): string {
   return out.join('');
 }
 
-export function noIommuSentence(evidence: string[], c: ChalkInstance): string {
-  return c.red.bold('No active IOMMU:') + ` ${evidence.join('; ')}. No device is isolated.\n`;
+export function noIommuSentence(evidence: string[], c: ChalkInstance, width: number | null = null): string {
+  const text = `${evidence.join('; ')}. No device is isolated.`;
+  const lines = width === null ? [text] : wrapWords(text, width, 'No active IOMMU: '.length, 2);
+  return c.red.bold('No active IOMMU:') + ` ${lines.join('\n')}\n`;
 }
 
-function issuesBlock(issues: readonly Issue[], c: ChalkInstance): string {
+function issuesBlock(issues: readonly Issue[], c: ChalkInstance, width: number | null = null): string {
   if (issues.length === 0) return '';
-  const lines = issues.map((i) => `  ${c.yellow(i.code)} ${visible(i.subject)}: ${visible(i.message)}\n`);
+  const lines = issues.map((i) => {
+    const rest = `${visible(i.subject)}: ${visible(i.message)}`;
+    const wrapped = width === null ? [rest] : wrapWords(rest, width, 3 + i.code.length, 4);
+    return `  ${c.yellow(i.code)} ${wrapped.join('\n')}\n`;
+  });
   return c.bold(`${issues.length} inconsistenc${issues.length === 1 ? 'y' : 'ies'} or read errors:`) + '\n' + lines.join('');
 }
