@@ -94,7 +94,9 @@ for (const [golden, fx, args, code, stderr] of CASES) {
   });
 }
 
-test('tree: a filter that matches nothing exits 1', () => {
-  const r = runCli(['tree', '--group', '99', '--root', fixture('q35-intel')]);
-  assert.deepEqual([r.stdout.includes('0000:'), r.stderr, r.code], [false, 'iommu-groups: no device matches the filters\n', 1]);
+test('tree: a device filter that matches nothing exits 1 and draws nothing; a group not in the tree is a usage error', () => {
+  const r = runCli(['tree', '--device', '0c:00.0', '--root', fixture('q35-intel')]);
+  assert.deepEqual([r.stdout, r.stderr, r.code], ['', 'iommu-groups: no device matches the filters\n', 1]);
+  const g = runCli(['tree', '--group', '99', '--root', fixture('q35-intel')]);
+  assert.deepEqual([g.stdout, g.stderr, g.code], ['', 'iommu-groups: --group 99: no such group in this tree\nhint: its groups: 0-21\n', 2]);
 });

@@ -1,7 +1,7 @@
 // What `buses` shows: per bus that has devices, how many are alone in a group (bridges aside),
 // share a group with other endpoints, or have no group (not isolated). Pure.
 import type { Device, Model } from '../model/types.js';
-import { deviceIndex, deviceIsolation, iommuState, noIommuEvidence, type DeviceIsolation, type IommuState } from './isolation.js';
+import { deviceIndex, deviceIsolation, iommuReport, type DeviceIsolation, type IommuState } from './isolation.js';
 
 export interface BusSummary {
   bus: string;
@@ -52,11 +52,10 @@ export function buildBusesView(model: Model, selected: string | null, all = fals
     else s.unknown++;
     if (selected !== null && d.bus === selected) list.push({ device: d, isolation: iso });
   }
-  const state = iommuState(model);
   const matters = (s: BusSummary) => all || DMA_BUSES.has(s.bus) || s.isolated + s.shared + s.unknown > 0 || s.bus === selected;
   const every = [...perBus.values()];
   return {
-    iommu: { ...state, evidence: state.active ? [] : noIommuEvidence(model) },
+    iommu: iommuReport(model),
     buses: every.filter(matters),
     otherBuses: every.filter((s) => !matters(s)).map((s) => s.bus),
     devices: selected === null ? null : list,

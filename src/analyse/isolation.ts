@@ -136,6 +136,12 @@ export function iommuCmdlineOptions(cmdline: string): string[] {
   });
 }
 
+/** The IOMMU state with, when none is active, the evidence for that: what list, buses and tree report. */
+export function iommuReport(model: Model): IommuState & { evidence: string[] } {
+  const state = iommuState(model);
+  return { ...state, evidence: state.active ? [] : noIommuEvidence(model) };
+}
+
 /** The evidence for "no active IOMMU", as short clauses. */
 export function noIommuEvidence(model: Model): string[] {
   const st = iommuState(model);

@@ -8,8 +8,7 @@ import {
   deviceIndex,
   deviceIsolation,
   groupVerdict,
-  iommuState,
-  noIommuEvidence,
+  iommuReport,
   type DeviceIsolation,
   type GroupVerdict,
   type IommuState,
@@ -133,9 +132,8 @@ export function buildListView(model: Model, filter: ListFilter, ids: PciIds | nu
     .filter((d) => d.pci !== null && d.group === null && (keep === null || keep.has(d.path)))
     .map((d) => view({ bus: d.bus, name: d.name, path: d.path, seenIn: 'device' }));
 
-  const state = iommuState(model);
   return {
-    iommu: { ...state, evidence: state.active ? [] : noIommuEvidence(model) },
+    iommu: iommuReport(model),
     groups,
     ungrouped,
     issues: model.issues,

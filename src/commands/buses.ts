@@ -4,8 +4,9 @@ import { UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
 import { renderBusesJson } from '../render/json.js';
 import { renderBusesPlain } from '../render/plain.js';
+import type { ReportFormat } from '../render/format.js';
 import type { Io } from '../io.js';
-import { chalkFor, chooseFormat, finish, resolveRoot, type CommonOptions } from './common.js';
+import { chalkFor, chooseFormat, outputWidth, finish, resolveRoot, type CommonOptions } from './common.js';
 
 export interface BusesOptions extends CommonOptions {
   bus?: string;
@@ -21,11 +22,11 @@ export async function runBuses(opts: BusesOptions, io: Io): Promise<number> {
   if (selected !== null && !view.buses.some((b) => b.bus === selected)) {
     throw new UsageError(`--bus ${selected}: no such bus with devices`, `buses with devices: ${[...view.buses.map((b) => b.bus), ...view.otherBuses].sort().join(', ')}`);
   }
-  if (format === 'json') io.out(renderBusesJson(view, root, model.units));
-  else if (format === 'plain') io.out(renderBusesPlain(view));
-  else {
-    const { renderBusesTable } = await import('../render/table.js');
-    io.out(renderBusesTable(view, await chalkFor(opts, io)));
-  }
+  const render: Record<ReportFormat, () => string | Promise<string>> = {
+    json: () => renderBusesJson(view, root, model.units),
+    plain: () => renderBusesPlain(view),
+    table: async () => (await import('../render/table.js')).renderBusesTable(view, await chalkFor(opts, io), outputWidth(opts, io)),
+  };
+  io.out(await render[format as ReportFormat]());
   return finish(model, view.iommu, format, io);
 }

@@ -8,11 +8,12 @@ import { hostReport } from '../analyse/host-check.js';
 import { iommuState } from '../analyse/isolation.js';
 import { buildPlan } from '../analyse/plan.js';
 import { readPciIds } from '../read/read-pci-ids.js';
-import { EXIT, UsageError } from '../errors.js';
+import type { ReportFormat } from '../render/format.js';
+import { EXIT } from '../errors.js';
 import { readModel } from '../read/read-model.js';
 import * as R from '../render/preflight.js';
 import type { Io } from '../io.js';
-import { chalkFor, chooseFormat, reportIssues, resolveRoot, type CommonOptions } from './common.js';
+import { chalkFor, chooseFormat, outputWidth, reportIssues, resolveRoot, type CommonOptions } from './common.js';
 import { resolveTargets } from './targets.js';
 
 export interface CheckOptions extends CommonOptions {
@@ -22,8 +23,11 @@ export interface CheckOptions extends CommonOptions {
 
 /** host, check and explain take table, json and plain (commander refuses the others). */
 function noLegacy(opts: CommonOptions, io: Io) {
-  return chooseFormat(opts, io) as 'table' | 'json' | 'plain';
+  return chooseFormat(opts, io) as ReportFormat;
 }
+
+/** One renderer per format of a report command. */
+type Renderers = Record<ReportFormat, () => string | Promise<string>>;
 
 export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
   const format = noLegacy(opts, io);
@@ -31,9 +35,12 @@ export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
   const model = readModel(root, { preflight: true });
   const { findings } = hostReport(model);
   const verdict = worst(findings.map((f) => f.status));
-  if (format === 'json') io.out(R.renderHostJson(findings, verdict, root));
-  else if (format === 'plain') io.out(R.renderFindingsPlain(findings));
-  else io.out(R.renderHostText(findings, verdict, await chalkFor(opts, io)));
+  const render: Renderers = {
+    json: () => R.renderHostJson(findings, verdict, root),
+    plain: () => R.renderFindingsPlain(findings),
+    table: async () => R.renderHostText(findings, verdict, await chalkFor(opts, io), outputWidth(opts, io)),
+  };
+  io.out(await render[format]());
   reportIssues(model, format, io);
   return findings.some((f) => f.status === 'fail') ? EXIT.FAILED : EXIT.OK;
 }
@@ -47,9 +54,12 @@ export async function runCheck(targets: string[], opts: CheckOptions, io: Io): P
   const model = readModel(root, { preflight: true });
   const report = checkTargets(model, resolveTargets(model, targets, opts.group), { strict: opts.strict === true, ids: format === 'plain' ? null : readPciIds(opts.pciIds) });
   const plan = buildPlan(model, report);
-  if (format === 'json') io.out(R.renderCheckJson(report, plan, root));
-  else if (format === 'plain') io.out(R.renderCheckPlain(report));
-  else io.out(R.renderCheckText(report, plan, await chalkFor(opts, io)));
+  const render: Renderers = {
+    json: () => R.renderCheckJson(report, plan, root),
+    plain: () => R.renderCheckPlain(report),
+    table: async () => R.renderCheckText(report, plan, await chalkFor(opts, io), outputWidth(opts, io)),
+  };
+  io.out(await render[format]());
   reportIssues(model, format, io);
   return CHECK_EXIT[report.outcome];
 }
@@ -67,12 +77,15 @@ export async function runExplain(targets: string[], opts: CheckOptions, io: Io):
   });
   const prediction = predictGroups(model);
   const es = devices.map((d) => explain(model, d!, prediction));
-  if (format === 'json') io.out(R.renderExplainJson(es, root));
-  else if (format === 'plain') io.out(R.renderExplainPlain(es));
-  else {
-    const c = await chalkFor(opts, io);
-    io.out(es.map((e) => R.renderExplainText(e, c)).join('\n'));
-  }
+  const render: Renderers = {
+    json: () => R.renderExplainJson(es, root),
+    plain: () => R.renderExplainPlain(es),
+    table: async () => {
+      const c = await chalkFor(opts, io);
+      return es.map((e) => R.renderExplainText(e, c, outputWidth(opts, io))).join('\n');
+    },
+  };
+  io.out(await render[format]());
   reportIssues(model, format, io);
   return iommuState(model).active ? EXIT.OK : EXIT.NO_IOMMU;
 }

@@ -1,5 +1,5 @@
 // `tree`: the PCI topology with group boundaries, as text or Graphviz DOT.
-import { iommuState, noIommuEvidence } from '../analyse/isolation.js';
+import { iommuReport } from '../analyse/isolation.js';
 import { buildTreeView, type TreeFilter } from '../analyse/tree-view.js';
 import { EXIT } from '../errors.js';
 import { formatPciAddress } from '../model/pci-address.js';
@@ -7,7 +7,7 @@ import { readModel } from '../read/read-model.js';
 import { readPciIds } from '../read/read-pci-ids.js';
 import { renderTreeDot, renderTreeText } from '../render/tree.js';
 import type { Io } from '../io.js';
-import { chalkFor, finish, parseDeviceOption, parseGroupOption, requireGroups, resolveRoot, type CommonOptions } from './common.js';
+import { chalkFor, finish, outputWidth, parseDeviceOption, parseGroupOption, requireGroups, resolveRoot, type CommonOptions } from './common.js';
 
 export const TREE_FORMATS = ['table', 'plain', 'dot'] as const;
 
@@ -28,15 +28,16 @@ export async function runTree(opts: TreeOptions, io: Io): Promise<number> {
   const model = readModel(root);
   if (filter.group) requireGroups(model, filter.group);
   const view = buildTreeView(model, filter);
-  if (format === 'dot') io.out(renderTreeDot(view, ids));
-  else {
-    const c = format === 'plain' ? await chalkFor({ ...opts, color: 'never' } as CommonOptions, io) : await chalkFor(opts as CommonOptions, io);
-    io.out(renderTreeText(view, ids, c));
-  }
-  const code = finish(model, { active: iommuState(model).active, evidence: noIommuEvidence(model) }, 'plain', io);
   if (view.empty && (filter.group !== undefined || filter.device !== undefined)) {
+    // Nothing to draw: no legend either, just the reason.
     io.err('iommu-groups: no device matches the filters\n');
     return EXIT.NO_MATCH;
   }
+  if (format === 'dot') io.out(renderTreeDot(view, ids));
+  else {
+    const c = format === 'plain' ? await chalkFor({ ...opts, color: 'never' } as CommonOptions, io) : await chalkFor(opts as CommonOptions, io);
+    io.out(renderTreeText(view, ids, c, format === 'plain' ? null : outputWidth(opts, io)));
+  }
+  const code = finish(model, iommuReport(model), 'plain', io);
   return code;
 }

@@ -8,6 +8,7 @@ export type Format = (typeof FORMATS)[number];
 
 /** The formats of buses, host, check and explain. */
 export const REPORT_FORMATS = ['table', 'json', 'plain'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** A numeric PCI attribute in hex: "?" when it could not be read, "-" when it is absent. */
 function hexOf(d: Device, v: number | null | undefined, key: string, width: number): string {

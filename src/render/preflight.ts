@@ -6,6 +6,7 @@ import type { Explanation } from '../analyse/explain.js';
 import { STATUS_RANK, type Finding, type Status } from '../analyse/findings.js';
 import { plural } from '../analyse/isolation.js';
 import { MODPROBE_FILE, type Plan, type Step } from '../analyse/plan.js';
+import { wrapCommand, wrapWords } from './fit.js';
 import { SCHEMA_VERSION } from './json.js';
 
 /** check's JSON document: 2 since outcomes and plans replaced verdicts (README "check JSON"). */
@@ -21,16 +22,36 @@ function paint(s: Status, c: ChalkInstance): (t: string) => string {
   return s === 'ok' ? c.green : s === 'fail' ? c.red : s === 'warn' || s === 'unknown' ? c.yellow : c.dim;
 }
 
-function findingLines(f: readonly Finding[], c: ChalkInstance, indent: string, worstFirst = true): string[] {
+/**
+ * One finding a line; with a width, its text wraps at words under itself (or, when the code column
+ * leaves too little room, under the status) so nothing runs past the terminal's edge.
+ */
+function findingLines(f: readonly Finding[], c: ChalkInstance, indent: string, worstFirst = true, width: number | null = null): string[] {
   const w = Math.max(0, ...f.map((x) => x.code.length));
-  return (worstFirst ? sorted(f) : f).map((x) => `${indent}${paint(x.status, c)(x.status.padEnd(7))} ${x.code.padEnd(w)}  ${visible(x.subject)}: ${visible(x.message)}`);
+  return (worstFirst ? sorted(f) : f).flatMap((x) => {
+    const body = `${visible(x.subject)}: ${visible(x.message)}`;
+    const status = paint(x.status, c)(x.status.padEnd(7));
+    if (width === null) return [`${indent}${status} ${x.code.padEnd(w)}  ${body}`];
+    const aligned = width - (indent.length + 8 + w + 2) >= 36;
+    const code = aligned ? `${x.code.padEnd(w)}  ` : `${x.code} `;
+    const used = indent.length + 8 + code.length;
+    const lines = wrapWords(body, width, used, aligned ? used : indent.length + 8);
+    return [`${indent}${status} ${code}${lines[0]}`, ...lines.slice(1)];
+  });
+}
+
+/** A sentence, wrapped at words when there is a width (continuation lines under `hang` spaces). */
+function para(text: string, width: number | null, indent = '', hang = indent.length + 2): string[] {
+  if (width === null) return [indent + text];
+  const lines = wrapWords(text, width, indent.length, hang);
+  return [indent + lines[0], ...lines.slice(1)];
 }
 
 // ---- host
-export function renderHostText(f: readonly Finding[], verdict: Status, c: ChalkInstance): string {
+export function renderHostText(f: readonly Finding[], verdict: Status, c: ChalkInstance, width: number | null = null): string {
   const unknown = f.filter((x) => x.status === 'unknown').length;
   const word = verdict === 'fail' ? 'NOT READY' : unknown > 0 ? `ready as far as this tree shows (${plural(unknown, 'item')} unknown)` : 'ready for VFIO passthrough';
-  return [...findingLines(f, c, '', false), '', `host: ${paint(verdict, c)(word)}`, ''].join('\n');
+  return [...findingLines(f, c, '', false, width), '', `host: ${paint(verdict, c)(word)}`, ''].join('\n');
 }
 
 export function renderHostJson(f: readonly Finding[], verdict: Status, root: string): string {
@@ -56,7 +77,7 @@ function groupHead(g: GroupCheck): string {
   return g.group === null ? who : `${who} (group ${g.group})`;
 }
 
-export function renderCheckText(report: CheckReport, plan: Plan | null, c: ChalkInstance): string {
+export function renderCheckText(report: CheckReport, plan: Plan | null, c: ChalkInstance, width: number | null = null): string {
   const out: string[] = [];
   const several = report.groups.length > 1;
   if (several) {
@@ -65,38 +86,39 @@ export function renderCheckText(report: CheckReport, plan: Plan | null, c: Chalk
   }
   for (const g of report.groups) {
     out.push(`${c.bold(groupHead(g))}: ${paint(OUTCOME_STATUS[g.outcome], c)(outcomeText(g, g.moves.length ? plan : null, !several))}`);
-    out.push(...findingLines(g.findings, c, '  '), '');
+    out.push(...findingLines(g.findings, c, '  ', true, width), '');
   }
   if (report.outcome === 'blocked') {
-    out.push('No steps: driver moves cannot make this request work (what would change it is in the reasons above).');
+    out.push(...para('No steps: driver moves cannot make this request work (what would change it is in the reasons above).', width));
     const first = report.groups.find((g) => g.outcome === 'blocked' && g.targets.length)?.targets[0];
     if (first && report.groups.some((g) => g.group !== null)) out.push(`Why the group is shaped so: iommu-groups explain ${visible(first)}`);
     out.push('');
   } else if (report.outcome === 'unknown') {
-    out.push('No steps until the facts marked unknown above can be read (run as root on the host, or take a snapshot there with sudo iommu-groups snapshot).', '');
+    out.push(...para('No steps until the facts marked unknown above can be read (run as root on the host, or take a snapshot there with sudo iommu-groups snapshot).', width), '');
   }
-  if (plan) out.push(...planLines(plan));
+  if (plan) out.push(...planLines(plan, width));
   return out.join('\n');
 }
 
-function planLines(plan: Plan): string[] {
+function planLines(plan: Plan, width: number | null): string[] {
   const out: string[] = [];
-  const cmds = (steps: readonly Step[]) => steps.map((s) => `  ${visible(s.line)}`);
+  // A command longer than the terminal continues with " \" on the next line: it still pastes whole.
+  const cmds = (steps: readonly Step[]) => steps.flatMap((s) => (width === null ? [`  ${visible(s.line)}`] : wrapCommand(visible(s.line), width, 2)));
   if (plan.required.length) {
     out.push('Steps, in this order (printed, not run):', ...cmds(plan.required), '');
   }
   if (plan.optional.length) {
-    out.push(`${plan.required.length ? 'Then, optional' : 'Optional'}: bind the targets by hand, for QEMU started by hand (libvirt managed='yes' and Proxmox do this themselves):`, ...cmds(plan.optional), '');
+    out.push(...para(`${plan.required.length ? 'Then, optional' : 'Optional'}: bind the targets by hand, for QEMU started by hand (libvirt managed='yes' and Proxmox do this themselves):`, width), ...cmds(plan.optional), '');
   }
   if (plan.persistent.length) out.push('To keep the bindings across reboots (driverctl):', ...cmds(plan.persistent), '');
   if (plan.byId) {
-    out.push(`Or by vendor:device id: add ${visible(plan.byId.kernelParameter)} to the kernel command line, or append to ${MODPROBE_FILE} (a file of its own; nothing is overwritten):`);
+    out.push(...para(`Or by vendor:device id: add ${visible(plan.byId.kernelParameter)} to the kernel command line, or append to ${MODPROBE_FILE} (a file of its own; nothing is overwritten):`, width));
     out.push(...cmds(plan.byId.steps));
-    if (plan.byId.initramfs.length) out.push('  then rebuild the initramfs:', ...plan.byId.initramfs.map((s) => `  ${visible(s.line)}`));
-    else out.push('  then rebuild the initramfs with your distribution\'s tool:', ...plan.byId.initramfsChoices.map((x) => `    ${visible(x)}`));
+    if (plan.byId.initramfs.length) out.push('  then rebuild the initramfs:', ...cmds(plan.byId.initramfs));
+    else out.push('  then rebuild the initramfs with your distribution\'s tool:', ...plan.byId.initramfsChoices.flatMap((x) => para(visible(x), width, '    ', 6)));
     out.push('');
   }
-  out.push(...plan.notes.map((n) => `note: ${visible(n)}`));
+  out.push(...plan.notes.flatMap((n) => para(`note: ${visible(n)}`, width, '', 6)));
   if (plan.notes.length) out.push('');
   return out;
 }
@@ -127,10 +149,10 @@ export function renderCheckPlain(report: CheckReport): string {
 }
 
 // ---- explain
-export function renderExplainText(e: Explanation, c: ChalkInstance): string {
+export function renderExplainText(e: Explanation, c: ChalkInstance, width: number | null = null): string {
   const head = e.group === null ? visible(e.device) : `${visible(e.device)} is in group ${e.group}${e.members.length > 1 ? ` with ${e.members.filter((m) => m !== e.device).map(visible).join(', ')}` : ''}`;
   const mark = e.accounted === 'yes' ? c.green('accounted for') : e.accounted === 'no' ? c.yellow('the kernel differs from config space') : c.yellow('cannot tell');
-  return [`${c.bold(head)}  (${mark})`, ...e.lines.map((l) => `  ${visible(l)}`), ''].join('\n');
+  return [`${c.bold(head)}  (${mark})`, ...e.lines.flatMap((l) => para(visible(l), width, '  ', 4)), ''].join('\n');
 }
 
 export function renderExplainJson(es: readonly Explanation[], root: string): string {

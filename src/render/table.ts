@@ -114,7 +114,7 @@ export function renderListTable(v: ListView, c: ChalkInstance, width: number | n
   return out.join('');
 }
 
-export function renderBusesTable(v: BusesView, c: ChalkInstance): string {
+export function renderBusesTable(v: BusesView, c: ChalkInstance, width: number | null = null): string {
   const out: string[] = [];
   if (!v.iommu.active) out.push(noIommuSentence(v.iommu.evidence, c));
   if (v.devices !== null) {
@@ -138,7 +138,10 @@ export function renderBusesTable(v: BusesView, c: ChalkInstance): string {
     t.push([visible(s.bus), String(s.devices), c.green(String(s.isolated)), s.shared ? c.yellow(String(s.shared)) : '0', s.noGroup ? c.red(String(s.noGroup)) : '0', String(s.unknown)]);
   }
   out.push(t.toString() + '\n');
-  if (v.otherBuses.length) out.push(c.dim(`${v.otherBuses.length} other buses left out (no group, no DMA of their own: ${v.otherBuses.slice(0, 6).map(visible).join(', ')}${v.otherBuses.length > 6 ? ', ...' : ''}); --all shows them\n`));
+  if (v.otherBuses.length) {
+    const note = `${v.otherBuses.length} other buses left out (no group, no DMA of their own: ${v.otherBuses.slice(0, 6).map(visible).join(', ')}${v.otherBuses.length > 6 ? ', ...' : ''}); --all shows them`;
+    out.push(c.dim((width === null ? [note] : wrapWords(note, width, 0, 2)).join('\n')) + '\n');
+  }
   return out.join('');
 }
 

@@ -5,6 +5,7 @@ import type { TreeNode, TreeView } from '../analyse/tree-view.js';
 import { namesOf } from '../analyse/list-view.js';
 import type { PciIds } from '../model/pci-ids.js';
 import { idPair } from './format.js';
+import { cutName, plainLength, wrapWords } from './fit.js';
 import { visible } from './safe-text.js';
 
 const PALETTE = ['cyan', 'magenta', 'blue', 'green', 'yellow'] as const;
@@ -15,27 +16,42 @@ function label(n: TreeNode, ids: PciIds | null): string {
   return `${what ? visible(what) + ' ' : ''}[${idPair(n.device)}]`;
 }
 
-export function renderTreeText(v: TreeView, ids: PciIds | null, c: ChalkInstance): string {
+export function renderTreeText(v: TreeView, ids: PciIds | null, c: ChalkInstance, width: number | null = null): string {
   const out: string[] = [];
   const line = (n: TreeNode, prefix: string, last: boolean) => {
     const d = n.device;
     const g = d.group;
     const colour = g === null ? c.red : c[PALETTE[g % PALETTE.length]!];
     const tag = g === null ? c.red.bold('NO-GROUP') : colour(`g${g}${n.groupStart ? '*' : ''}`);
-    const parts = [`${prefix}${last ? '\\- ' : '+- '}${d.name}`, tag, label(n, ids), `driver=${visible(d.driver ?? '-')}`];
-    if (n.isolation) {
-      const iso = n.isolation;
-      parts.push(iso.result === 'pass' ? `isolates (${iso.why})` : iso.result === 'fail' ? c.yellow(`DOES NOT ISOLATE (${iso.why})`) : `isolation unknown (${visible(iso.why)})`);
+    const head = `${prefix}${last ? '\\- ' : '+- '}${d.name}`;
+    const iso = n.isolation;
+    const isoText = !iso ? null : iso.result === 'pass' ? `isolates (${iso.why})` : iso.result === 'fail' ? `DOES NOT ISOLATE (${iso.why})` : `isolation unknown (${visible(iso.why)})`;
+    const paintIso = (t: string) => (iso?.result === 'fail' ? c.yellow(t) : t);
+    const begins = n.groupStart && n.groupMembers.length > 1 ? `<- group ${g} begins: ${n.groupMembers.join(' ')}` : null;
+    const compose = (lab: string, isoT: string | null, beg: string | null) =>
+      [head, tag, lab, `driver=${visible(d.driver ?? '-')}`, ...(isoT === null ? [] : [paintIso(isoT)]), ...(beg === null ? [] : [colour(beg)])].join('  ');
+    const full = label(n, ids);
+    let text = compose(full, isoText, begins);
+    if (width !== null && plainLength(text) > width) {
+      // Fit: the description gives way first (keeping its [id]), then the list of group members,
+      // then the reason a bridge does or does not isolate (its verdict word stays).
+      const short = begins === null ? null : `<- group ${g} begins`;
+      const isoWord = isoText === null ? null : isoText.replace(/ \(.*$/, '');
+      for (const [isoT, beg] of [[isoText, begins], [isoText, short], [isoWord, short], [isoWord, null], [null, null]] as const) {
+        const room = width - plainLength(compose('', isoT, beg));
+        text = compose(room >= 13 ? cutName(full, room) : '', isoT, beg);
+        if (plainLength(text) <= width) break;
+      }
     }
-    if (n.groupStart && n.groupMembers.length > 1) parts.push(colour(`<- group ${g} begins: ${n.groupMembers.join(' ')}`));
-    out.push(parts.join('  '));
+    out.push(text);
     n.children.forEach((ch, i) => line(ch, prefix + (last ? '   ' : '|  '), i === n.children.length - 1));
   };
   for (const hb of v.hostBridges) {
     out.push(c.bold(`${hb.name} (host bridge, domain ${hb.domain.split(':')[0]})`));
     hb.children.forEach((n, i) => line(n, '', i === hb.children.length - 1));
   }
-  out.push('', 'g<N>* first device of group N in the tree; NO-GROUP: no IOMMU group (not isolated); "DOES NOT ISOLATE": a bridge or port that fails the kernel\'s ACS test');
+  const legend = 'g<N>* first device of group N in the tree; NO-GROUP: no IOMMU group (not isolated); "DOES NOT ISOLATE": a bridge or port that fails the kernel\'s ACS test';
+  out.push('', ...(width === null ? [legend] : wrapWords(legend, width, 0, 0)));
   return out.join('\n') + '\n';
 }
 
