@@ -160,16 +160,16 @@ function applyStrict(ctx: Ctx, g: GroupCheck): void {
 function checkNoIommu(ctx: Ctx, devices: Device[], specs: string[]): GroupCheck {
   const subject = devices.length ? devices.map((d) => d.name).join(' + ') : specs.join(' + ');
   const active = ctx.host.findings.find((x) => x.code === 'IOMMU_ACTIVE');
-  const fs = [f('NO_IOMMU', 'fail', 'block', subject, `no active IOMMU: ${noIommuEvidence(ctx.model).join('; ')}`, ['sys/kernel/iommu_groups'])];
-  if (active && active.status === 'fail') fs.push(f('IOMMU_FIX', 'info', 'none', 'host', `what would change it: ${active.message}`, active.evidence));
-  return { group: null, targets: devices.map((d) => d.name), outcome: 'blocked', findings: fs, moves: [], binds: [] };
+  const found = [f('NO_IOMMU', 'fail', 'block', subject, `no active IOMMU: ${noIommuEvidence(ctx.model).join('; ')}`, ['sys/kernel/iommu_groups'])];
+  if (active && active.status === 'fail') found.push(f('IOMMU_FIX', 'info', 'none', 'host', `what would change it: ${active.message}`, active.evidence));
+  return { group: null, targets: devices.map((d) => d.name), outcome: 'blocked', findings: found, moves: [], binds: [] };
 }
 
 function checkNoGroup(d: Device): GroupCheck {
-  const fs = groupLinkUnreadable(d)
+  const found = groupLinkUnreadable(d)
     ? [f('GROUP_UNREADABLE', 'unknown', 'unknown', d.name, `its iommu_group link is unreadable (${d.errors['group'] ?? d.errors['device']}): run as root, or take a snapshot as root`, [`${d.path}/iommu_group`])]
     : [f('DEVICE_NO_GROUP', 'fail', 'block', d.name, 'the IOMMU is active but this device has no group: no IOMMU translates its DMA, so it cannot be isolated (another slot may be behind an IOMMU)', [`${d.path}/iommu_group absent`])];
-  return { group: null, targets: [d.name], outcome: decide(fs, []), findings: fs, moves: [], binds: [] };
+  return { group: null, targets: [d.name], outcome: decide(found, []), findings: found, moves: [], binds: [] };
 }
 
 function checkGroup(ctx: Ctx, gid: number, targetDevs: Device[], wholeGroup: boolean): GroupCheck {
@@ -263,7 +263,7 @@ function checkGroup(ctx: Ctx, gid: number, targetDevs: Device[], wholeGroup: boo
 
   for (const dev of endpoints) deviceFindings(ctx, dev, out);
   groupFindings(ctx, g, out);
-  if (!out.some((x) => x.effect !== 'none' && x.status !== 'ok') && members.length > 1 && targets.length > 0) {
+  if (decide(out, moves) === 'ready' && members.length > 1 && targets.length > 0) {
     out.push(f('GROUP_VIABLE', 'ok', 'none', gs, 'no other member is held by a host driver', []));
   }
   return result(targets.map((d) => d.name));

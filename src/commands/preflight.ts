@@ -22,7 +22,7 @@ export interface CheckOptions extends CommonOptions {
 }
 
 /** host, check and explain take table, json and plain (commander refuses the others). */
-function noLegacy(opts: CommonOptions, io: Io) {
+function reportFormat(opts: CommonOptions, io: Io) {
   return chooseFormat(opts, io) as ReportFormat;
 }
 
@@ -30,7 +30,7 @@ function noLegacy(opts: CommonOptions, io: Io) {
 type Renderers = Record<ReportFormat, () => string | Promise<string>>;
 
 export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
-  const format = noLegacy(opts, io);
+  const format = reportFormat(opts, io);
   const root = resolveRoot(opts, io);
   const model = readModel(root, { preflight: true });
   const { findings } = hostReport(model);
@@ -49,7 +49,7 @@ export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
 export const CHECK_EXIT: Record<Outcome, number> = { ready: EXIT.OK, blocked: EXIT.FAILED, steps: EXIT.STEPS, unknown: EXIT.UNKNOWN };
 
 export async function runCheck(targets: string[], opts: CheckOptions, io: Io): Promise<number> {
-  const format = noLegacy(opts, io);
+  const format = reportFormat(opts, io);
   const root = resolveRoot(opts, io);
   const model = readModel(root, { preflight: true });
   const report = checkTargets(model, resolveTargets(model, targets, opts.group), { strict: opts.strict === true, ids: format === 'plain' ? null : readPciIds(opts.pciIds) });
@@ -65,7 +65,7 @@ export async function runCheck(targets: string[], opts: CheckOptions, io: Io): P
 }
 
 export async function runExplain(targets: string[], opts: CheckOptions, io: Io): Promise<number> {
-  const format = noLegacy(opts, io);
+  const format = reportFormat(opts, io);
   const root = resolveRoot(opts, io);
   const model = readModel(root);
   const resolved = resolveTargets(model, targets, opts.group);

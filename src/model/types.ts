@@ -129,8 +129,7 @@ export type IssueCode =
   | 'DEVICE_GROUP_NOT_LISTED'
   | 'DEVICE_GROUP_DANGLING'
   | 'DEVICE_IN_SEVERAL_GROUPS'
-  | 'LINK_OUTSIDE_ROOT'
-  | 'DEVICE_OUTSIDE_ROOT';
+  | 'LINK_OUTSIDE_ROOT';
 
 export interface Issue {
   code: IssueCode;
