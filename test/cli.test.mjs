@@ -118,6 +118,7 @@ test('list --format ids and --format addresses: the endpoints shown, ready to pa
   assert.deepEqual(run(['--class', 'gpu', '--related', '--format', 'ids']), { stdout: '1234:1111,1af4:1050,8086:293e\n', stderr: '', code: 0 });
   assert.deepEqual(run(['--group', '21', '--format', 'addresses']), { stdout: '0000:0b:01.0\n0000:0b:02.0\n', stderr: '', code: 0 });
   assert.equal(run(['--group', '21', '--format', 'ids']).stdout, '8086:100e,1b36:0002\n');
+  assert.deepEqual(run(['--group', '2', '--format', 'ids']), { stdout: '', stderr: 'iommu-groups: no endpoint among the devices shown (bridges are left out of ids and addresses)\n', code: 1 });
   assert.equal(run(['--format', 'addresses']).stdout.split('\n').length - 1, 18); // 30 functions, 12 of them bridges (header type 1)
 });
 

@@ -76,7 +76,13 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
     addresses: () => renderListAddresses(view),
     table: async () => (await import('../render/table.js')).renderListTable(view, await chalkFor(opts, io), outputWidth(opts, io)),
   };
-  io.out(await renderers[format]());
+  const text = await renderers[format]();
+  io.out(text);
+  if ((format === 'ids' || format === 'addresses') && text === '' && view.iommu.active) {
+    // An empty id list pasted into vfio-pci.ids= would bind nothing and say nothing: say it here.
+    io.err('iommu-groups: no endpoint among the devices shown (bridges are left out of ids and addresses)\n');
+    return EXIT.NO_MATCH;
+  }
   const code = finish(model, view.iommu, format, io);
   if (code !== EXIT.OK) return code;
   if (view.filtered && view.groups.length === 0 && view.ungrouped.length === 0) {
