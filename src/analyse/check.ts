@@ -7,7 +7,7 @@
 //   unknown  a fact that decides the outcome could not be read
 // Every finding says what it does to the outcome (`effect`). Pure: model in, report out.
 import { predictGroups, type Prediction } from './grouping.js';
-import { cmdlineParam, finding, kernelAtLeast, truthy, type Finding, type Status } from './findings.js';
+import { cmdlineParam, finding, kernelAtLeast, type Finding, type Status } from './findings.js';
 import { hostReport } from './host-check.js';
 import { hostNeeds } from './host-needs.js';
 import { deviceIndex, groupDirMissing, groupLinkUnreadable, iommuState, isBridge, noIommuEvidence } from './isolation.js';
@@ -358,9 +358,8 @@ function groupFindings(ctx: Ctx, g: Group, out: CheckFinding[]): void {
   const ir = ctx.host.interruptRemapping;
   if (ir.status === 'warn') {
     // Without interrupt remapping VFIO (type1 and iommufd) refuses to attach unless told it is unsafe.
-    const allowed = ['vfio_iommu_type1', 'iommufd'].some((m) => truthy(cmdlineParam(h.cmdline, `${m}.allow_unsafe_interrupts`)) || truthy(h.moduleParams[`${m}/allow_unsafe_interrupts`]));
     out.push(
-      allowed
+      ctx.host.unsafeInterrupts.length > 0
         ? f('NO_INTERRUPT_REMAPPING', 'warn', 'none', 'host', `${ir.message}; allow_unsafe_interrupts is on, so VFIO goes ahead without it (a VM can forge interrupts)`, ir.evidence)
         : f('NO_INTERRUPT_REMAPPING', 'fail', 'block', 'host', `${ir.message}; what would change it: enable interrupt remapping in the firmware (x2APIC / VT-d / IOMMU options)`, ir.evidence),
     );

@@ -14,6 +14,8 @@ export interface HostReport {
   findings: Finding[];
   /** Interrupt remapping state, reused by `check`. */
   interruptRemapping: Finding;
+  /** The allow_unsafe_interrupts settings that are on (command line or module parameter). */
+  unsafeInterrupts: string[];
 }
 
 export function hostReport(model: Model): HostReport {
@@ -70,7 +72,8 @@ export function hostReport(model: Model): HostReport {
     ['vfio_iommu_type1.allow_unsafe_interrupts', 'vfio_iommu_type1/allow_unsafe_interrupts'],
     ['iommufd.allow_unsafe_interrupts', 'iommufd/allow_unsafe_interrupts'],
   ].filter(([c, p]) => truthy(cmdlineParam(cmd, c!)) || truthy(h.moduleParams[p!]));
-  for (const [c] of unsafeIrq) {
+  const unsafeInterrupts = unsafeIrq.map(([c]) => c!);
+  for (const c of unsafeInterrupts) {
     out.push(finding('UNSAFE_INTERRUPTS', 'warn', 'vfio', `${c} is on: a VM can send interrupts as any device (MSI attacks); only for hosts without interrupt remapping that accept that risk`, ['proc/cmdline', 'sys/module/*/parameters']));
   }
 
@@ -113,7 +116,7 @@ export function hostReport(model: Model): HostReport {
       out.push(finding('MEMLOCK', 'warn', 'limits', `RLIMIT_MEMLOCK of this shell is ${bytes(h.memlock.soft)}: a VM with passthrough pins all of its RAM; libvirt raises the limit for VMs it starts, for QEMU started by hand raise it (ulimit -l, or LimitMEMLOCK= in a systemd unit)`, ['proc/self/limits']));
     }
   }
-  return { findings: out, interruptRemapping: ir };
+  return { findings: out, interruptRemapping: ir, unsafeInterrupts };
 }
 
 function interruptRemapping(model: Model, active: boolean): ReturnType<typeof finding> {

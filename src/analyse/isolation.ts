@@ -1,6 +1,6 @@
 // Isolation verdicts: per group (is it a unit that can be passed through alone?), per device,
 // and whether the host has an active IOMMU at all. Pure: model in, verdicts out.
-import { indexByPath } from '../model/link.js';
+import { groupDirMissing, indexByPath } from '../model/link.js';
 import { isBridgeClass } from '../model/pci-class.js';
 import type { Device, Group, MemberRef, Model } from '../model/types.js';
 
@@ -72,10 +72,7 @@ function verdictText(kind: GroupVerdictKind, endpoints: number, bridges: number,
   }
 }
 
-/** A group known only from devices' iommu_group links: its directory is not in the tree. */
-export function groupDirMissing(g: Group): boolean {
-  return g.errors['group'] === 'ENOENT';
-}
+export { groupDirMissing };
 
 /** Whether the device's group link could not be read (its own, or its whole directory). */
 export function groupLinkUnreadable(d: Device): boolean {

@@ -17,6 +17,11 @@ export interface RawModel {
   issues: Issue[];
 }
 
+/** A group known only from devices' iommu_group links: its directory is not in the tree. */
+export function groupDirMissing(g: Group): boolean {
+  return g.errors['group'] === 'ENOENT';
+}
+
 export function linkModel(raw: RawModel): Model {
   const issues = [...raw.issues];
   linkSiblings(raw.devices);
@@ -83,7 +88,7 @@ export function linkModel(raw: RawModel): Model {
       groups.push(g);
       groupById.set(g.id, g);
     }
-    if (g.errors['group'] === 'ENOENT') {
+    if (groupDirMissing(g)) {
       g.members.push({ bus: d.bus, name: d.name, path: d.path, seenIn: 'device' });
       continue;
     }
@@ -109,7 +114,7 @@ export function linkModel(raw: RawModel): Model {
   }
 
   groups.sort((a, b) => a.id - b.id || (a.dir < b.dir ? -1 : 1));
-  const fromLinks = groups.filter((g) => g.errors['group'] === 'ENOENT').length;
+  const fromLinks = groups.filter(groupDirMissing).length;
   if (raw.groupsDir === 'absent' && fromLinks > 0) {
     issues.push({
       code: 'DEVICE_GROUP_DANGLING',

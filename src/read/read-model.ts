@@ -18,7 +18,8 @@ export function readModel(root: string, { preflight = false, recorder = null as 
   const issues: Issue[] = [...groups.issues];
   const devices = readDevices(sys, issues);
   const units = readUnits(sys, issues);
-  const drivers = devices.devices.flatMap((d) => (d.driver === null ? [] : [{ bus: d.bus, driver: d.driver }]));
+  // Module names feed check's softdep lines: only drivers of devices in a group can have to move.
+  const drivers = devices.devices.flatMap((d) => (d.driver === null || d.group === null ? [] : [{ bus: d.bus, driver: d.driver }]));
   const host = readHost(sys, preflight, drivers);
   // Every link that would have led out of the root, once, wherever a reader met it.
   for (const [link, text] of sys.escapes) {

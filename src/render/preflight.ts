@@ -67,9 +67,9 @@ export function renderFindingsPlain(f: readonly Finding[]): string {
 const OUTCOME_WORD: Record<Outcome, string> = { ready: 'READY', steps: 'READY after steps', blocked: 'BLOCKED', unknown: 'UNKNOWN' };
 const OUTCOME_STATUS: Record<Outcome, Status> = { ready: 'ok', steps: 'warn', blocked: 'fail', unknown: 'unknown' };
 
-function outcomeText(g: { outcome: Outcome }, plan: Plan | null, count: boolean): string {
-  if (g.outcome === 'steps' && plan && count) return `READY after ${plural(plan.required.length, 'step')}`;
-  return OUTCOME_WORD[g.outcome];
+/** "READY after 3 steps" when the number of steps is given, else the outcome's word. */
+function outcomeText(outcome: Outcome, steps: number | null): string {
+  return outcome === 'steps' && steps !== null ? `READY after ${plural(steps, 'step')}` : OUTCOME_WORD[outcome];
 }
 
 function groupHead(g: GroupCheck): string {
@@ -82,10 +82,10 @@ export function renderCheckText(report: CheckReport, plan: Plan | null, c: Chalk
   const several = report.groups.length > 1;
   if (several) {
     const parts = report.groups.map((g) => `${g.group === null ? g.targets.map(visible).join(' + ') : `group ${g.group}`} ${OUTCOME_WORD[g.outcome].toLowerCase()}`);
-    out.push(`${c.bold('request')}: ${paint(OUTCOME_STATUS[report.outcome], c)(outcomeText(report, plan, true))} (${parts.join('; ')})`, '');
+    out.push(`${c.bold('request')}: ${paint(OUTCOME_STATUS[report.outcome], c)(outcomeText(report.outcome, plan?.required.length ?? null))} (${parts.join('; ')})`, '');
   }
   for (const g of report.groups) {
-    out.push(`${c.bold(groupHead(g))}: ${paint(OUTCOME_STATUS[g.outcome], c)(outcomeText(g, g.moves.length ? plan : null, !several))}`);
+    out.push(`${c.bold(groupHead(g))}: ${paint(OUTCOME_STATUS[g.outcome], c)(outcomeText(g.outcome, several ? null : (plan?.required.length ?? null)))}`);
     out.push(...findingLines(g.findings, c, '  ', true, width), '');
   }
   if (report.outcome === 'blocked') {
