@@ -177,14 +177,20 @@ Exit codes:
       .command('explain')
       .description('Why is this device\'s group the way it is? Follows the kernel\'s grouping rules on config space (needs root for more than 64 bytes).')
       .argument('[target...]', 'PCI address or vendor:device id')
-      .option('--group <n>', 'explain group N'),
+      .option('--group <n>', 'explain group N')
+      .option('--assume <param>', 'predict the groups with PARAM added to the kernel command line: pcie_acs_override=..., pci=config_acs=..., pci=disable_acs_redir=... (repeatable)', (v: string, prev: string[] = []) => [...prev, v]),
     REPORT_FORMATS,
   )
     .addHelpText('after', `
+The rules are the kernel's (pci_device_group, Linux v6.18) with its ACS and DMA-alias quirks;
+where the kernel's groups differ, explain says so and names the likely cause.
+
 Examples:
   sudo iommu-groups explain 08:00.0
   iommu-groups explain --group 21 --root ./capture
   iommu-groups explain 05:00.0 --format json
+  iommu-groups explain 08:00.0 --assume pcie_acs_override=downstream,multifunction
+  iommu-groups explain 08:00.0 --assume 'pci=config_acs=xxx11x1@0000:07:00.0'
 ${exitHelp([[0, 'explained, or said why it cannot be'], NO_IOMMU_EXIT])}`)
     .action(async (targets: string[], opts: CheckOptions) => {
       exitCode = await runExplain(targets, opts, io);

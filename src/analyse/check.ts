@@ -6,7 +6,8 @@
 //   blocked  driver moves cannot make it work (no IOMMU, a bridge target, a member the host needs, ...)
 //   unknown  a fact that decides the outcome could not be read
 // Every finding says what it does to the outcome (`effect`). Pure: model in, report out.
-import { predictGroups, type Prediction } from './grouping.js';
+import type { Prediction } from './grouping.js';
+import { kernelPrediction } from './kernel-grouping.js';
 import { cmdlineParam, finding, kernelAtLeast, type Finding, type Status } from './findings.js';
 import { hostReport } from './host-check.js';
 import { hostNeeds } from './host-needs.js';
@@ -336,7 +337,8 @@ function groupFindings(ctx: Ctx, g: Group, out: CheckFinding[]): void {
 
   const override = cmdlineParam(h.cmdline, 'pcie_acs_override');
   if (override !== null) {
-    ctx.prediction ??= predictGroups(model);
+    // What the hardware and its quirks isolate, without the override.
+    ctx.prediction ??= kernelPrediction(model).hardware;
     const any = g.members.find((m) => ctx.prediction!.groupOf(m.name) !== null);
     const predicted = any ? ctx.prediction.groupOf(any.name)! : null;
     const actual = g.members.map((m) => m.name).sort();
@@ -348,7 +350,7 @@ function groupFindings(ctx: Ctx, g: Group, out: CheckFinding[]): void {
         'none',
         gs,
         depends
-          ? `pcie_acs_override=${override} is on and this group exists only because of it: config space puts ${predicted!.filter((a) => !actual.includes(a)).join(', ')} in it too; isolation is not guaranteed`
+          ? `pcie_acs_override=${override} is on and this group exists only because of it: without the override the kernel's rules put ${predicted!.filter((a) => !actual.includes(a)).join(', ')} in it too; isolation is not guaranteed`
           : `pcie_acs_override=${override} is on: group boundaries may come from the override rather than from hardware isolation`,
         ['proc/cmdline'],
       ),

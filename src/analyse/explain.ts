@@ -1,7 +1,8 @@
-// `explain`: why a device's group is the way it is, from config space, and whether that accounts
-// for what the kernel did. Where it does not, the kernel applied a quirk or an override: say so.
-import { predictGroups, type Prediction } from './grouping.js';
-import { cmdlineParam } from './findings.js';
+// `explain`: why a device's group is the way it is, by the kernel's grouping rules with its quirks,
+// and whether that accounts for what the kernel did. Where it does not, say so and name the likely
+// cause; never claim a boundary the kernel did not draw.
+import type { Prediction } from './grouping.js';
+import { kernelPrediction, likelyCauses, type KernelPrediction } from './kernel-grouping.js';
 import { iommuState, noIommuEvidence } from './isolation.js';
 import type { Device, Model } from '../model/types.js';
 
@@ -13,17 +14,20 @@ export interface Explanation {
   group: number | null;
   /** PCI members of the kernel's group. */
   members: string[];
-  /** Config space's prediction for the group; null when it cannot be made. */
+  /** The rules' prediction for the group (under --assume: with those parameters); null when it cannot be made. */
   predicted: string[] | null;
-  /** yes: config space gives exactly the kernel's group; no: it differs; unknown: cannot tell. */
+  /** yes: the rules give exactly the kernel's group; no: they differ; unknown: cannot tell. */
   accounted: 'yes' | 'no' | 'unknown';
+  /** Kernel quirks that decided this group's shape: "0000:00:1c.0: Intel PCH root port, kernel ACS quirk ...". */
+  quirks: string[];
   /** One sentence per member (how it was placed), then the conclusion. */
   lines: string[];
 }
 
-/** `pred`: the prediction for the whole model, computed once by callers explaining many devices. */
-export function explain(model: Model, d: Device, pred: Prediction = predictGroups(model)): Explanation {
-  const base = { device: d.name, group: d.group, members: [] as string[], predicted: null };
+/** `kp`: the kernel-matched prediction for the whole model, computed once by callers explaining many devices. */
+export function explain(model: Model, d: Device, kp: KernelPrediction = kernelPrediction(model)): Explanation {
+  const pred = kp.prediction;
+  const base = { device: d.name, group: d.group, members: [] as string[], predicted: null, quirks: [] as string[] };
   if (!iommuState(model).active) {
     return { ...base, accounted: 'unknown', lines: [`no active IOMMU, so no groups: ${noIommuEvidence(model).join('; ')}`] };
   }
@@ -34,38 +38,49 @@ export function explain(model: Model, d: Device, pred: Prediction = predictGroup
 
   const unknown = [...new Set(members.map((m) => pred.unknown.get(m)).filter((x): x is string => x !== undefined))];
   if (unknown.length > 0) {
-    return { ...base, members, accounted: 'unknown', lines: [`cannot explain group ${g.id} from config space: ${unknown.join('; ')}`] };
+    return { ...base, members, accounted: 'unknown', lines: [`cannot explain group ${g.id} from this tree: ${unknown.join('; ')}`] };
   }
   const predicted = pred.groupOf(d.name) ?? [];
   const all = [...new Set([...members, ...predicted])].sort((a, b) => depth(model, a) - depth(model, b) || (a < b ? -1 : 1));
-  const lines = all.map((a) => pred.placements.get(a)?.text ?? `${a}: no config-space account`);
+  const lines = all.map((a) => pred.placements.get(a)?.text ?? `${a}: no account from the rules`);
+  const quirks = quirksIn(pred, all, lines);
   const extra = members.filter((a) => !predicted.includes(a));
   const missing = predicted.filter((a) => !members.includes(a));
-  const override = cmdlineParam(model.host.cmdline, 'pcie_acs_override');
   const own = model.units.length > 0 && model.units.every((u) => !PCI_GROUPING.has(u.kind));
   if (nonPci.length > 0) lines.push(`group ${g.id} also holds ${nonPci.join(', ')}, not on the PCI bus: grouped by the IOMMU driver's own rules`);
+  // What the kernel's groups showed about boot-time facts, where this group depends on them.
+  const relevant = pred.pchPorts.filter((a) => all.includes(a) || lines.some((l) => l.includes(a)));
+  lines.push(...kp.evidence.filter((s) => relevant.some((a) => s.includes(a)) || s.startsWith('pcie_acs_override')));
   if (extra.length === 0 && missing.length === 0) {
     lines.push(
       members.length === 1
-        ? `Config space accounts for group ${g.id}: ${d.name} is alone in it.`
-        : `Config space accounts for group ${g.id} exactly: ${members.join(', ')}.`,
+        ? `The kernel's rules account for group ${g.id}: ${d.name} is alone in it.`
+        : `The kernel's rules account for group ${g.id} exactly: ${members.join(', ')}.`,
     );
-    return { ...base, members, predicted, accounted: 'yes', lines };
+    return { ...base, members, predicted, accounted: 'yes', quirks, lines };
   }
   if (model.units.length === 0 || own) {
-    lines.push(`The kernel's group ${g.id} differs from what config space predicts (${predicted.join(', ')}): this IOMMU ${model.units.length === 0 ? '(no unit in /sys/class/iommu, as on POWER)' : `(${model.units[0]!.kind})`} groups devices by its own rules (POWER: one group per partitionable endpoint), not by PCI ACS.`);
-  }
-  if (extra.length > 0) {
-    lines.push(`The kernel also put ${extra.join(', ')} in group ${g.id}, which config space does not explain: it applied a DMA-alias quirk (drivers/pci/quirks.c) or its own grouping rule.`);
-  }
-  if (missing.length > 0) {
     lines.push(
-      `Config space predicts ${missing.join(', ')} in this group too, but the kernel kept ${missing.length === 1 ? 'it' : 'them'} apart: ${
-        override !== null ? `pcie_acs_override=${override} is on the command line and overrides ACS (no real isolation)` : 'an ACS quirk (drivers/pci/quirks.c) declares a device isolated without an ACS capability'
-      }.`,
+      `The kernel's group ${g.id} differs from what PCI rules predict (${predicted.join(', ')}): this IOMMU ${model.units.length === 0 ? '(no unit in /sys/class/iommu, as on POWER)' : `(${model.units[0]!.kind})`} groups devices by its own rules (POWER: one group per partitionable endpoint), not by PCI ACS.`,
     );
+  } else {
+    if (extra.length > 0) {
+      lines.push(`The kernel grouped differently: it also put ${extra.join(', ')} in group ${g.id}, which the rules do not explain; likely ${likelyCauses(model, kp, true).join(', or ')}.`);
+    }
+    if (missing.length > 0) {
+      lines.push(
+        `The kernel grouped differently: the rules put ${missing.join(', ')} in this group too, but the kernel kept ${missing.length === 1 ? 'it' : 'them'} apart; likely ${likelyCauses(model, kp, false).join(', or ')}.`,
+      );
+    }
   }
-  return { ...base, members, predicted, accounted: 'no', lines };
+  return { ...base, members, predicted, accounted: 'no', quirks, lines };
+}
+
+/** Quirks that decided something for the group's members or the bridges its sentences name. */
+function quirksIn(pred: Prediction, members: string[], lines: string[]): string[] {
+  const out: string[] = [];
+  for (const [a, q] of pred.quirks) if (members.includes(a) || lines.some((l) => l.includes(`${a}: `) || l.includes(`${a} is a `))) out.push(`${a}: ${q}`);
+  return out.sort();
 }
 
 function depth(model: Model, a: string): number {

@@ -1,22 +1,28 @@
-// Predicts the kernel's PCI grouping from config space, following pci_device_group() in
-// drivers/iommu/iommu.c step by step, and records why each device joins another:
-//   1. DMA alias: behind a PCIe-to-PCI (or conventional) bridge a device's DMA carries the
-//      bridge's requester ID, so it joins the nearest such bridge's group (ports are skipped).
+// Predicts the kernel's PCI grouping, following pci_device_group() in drivers/iommu/iommu.c
+// (Linux v6.18) step by step, and records why each device joins another:
+//   0. Real DMA device: behind an Intel VMD (a PCI domain >= 0x10000 under a PCI function) the
+//      device DMAs as the VMD function (pci_real_dma_dev), so it joins the VMD function's group.
+//   1. DMA alias walk up the bus: behind a PCIe-to-PCI (or conventional) bridge a device's DMA
+//      carries the bridge's requester ID, so it joins that bridge's group (PCIe ports are skipped;
+//      a bridge the IOMMU sits at ends the walk).
 //   2. Upstream: if any bridge on the way to the root fails ACS, join the nearest bridge's group.
-//   3. Multifunction: a function failing ACS joins the other functions in its slot failing ACS.
-//   4. Otherwise a group of its own.
-// Parents are probed before children, so "join X's group" is a union with X. Where config space
-// is not readable far enough (non-root: 64 bytes) the device is "unknown", never guessed.
-import { acsEnabled, functionKind, isMultifunction } from './acs.js';
+//   3. DMA-alias quirks: functions on the same bus that alias each other share a group.
+//   4. Multifunction: a function failing ACS joins the other functions in its slot failing ACS.
+//   5. Otherwise a group of its own.
+// ACS is the kernel's test with its quirks (acs.ts). Parents are probed before children, so
+// "join X's group" is a union with X. Where a fact is missing the device is "unknown", never guessed.
+import { acsEnabled, capsUnknownWhy, DEFAULT_CONTEXT, functionKind, isMultifunction, type AcsContext, type AcsResult } from './acs.js';
+import { ALIAS_QUIRKS, type AliasQuirk } from './quirk-table.js';
 import type { Device, Model } from '../model/types.js';
 import { PCIE_TYPE as T } from '../model/config-space.js';
+import { parsePciName } from '../model/pci-address.js';
 
 export interface Edge {
   /** The device that joins. */
   from: string;
   /** The device whose group it joins. */
   to: string;
-  step: 'alias' | 'upstream' | 'multifunction';
+  step: 'real-dma' | 'alias' | 'upstream' | 'alias-quirk' | 'multifunction';
   reason: string;
 }
 
@@ -29,10 +35,21 @@ export interface Placement {
 
 export interface Prediction {
   placements: Map<string, Placement>;
-  /** Devices whose grouping config space cannot decide, with the reason. */
+  /** Devices whose grouping the tree cannot decide, with the reason. */
   unknown: Map<string, string>;
   /** Predicted group (a set of addresses) of every decided device. */
   groupOf(address: string): string[] | null;
+  /** Every decided predicted group with more than one member or not, sorted. */
+  groups(): string[][];
+  /** The ACS answer the prediction used for a function (quirks and assumptions applied). */
+  acs(address: string): AcsResult;
+  /** Kernel quirks that decided something, by address. */
+  quirks: Map<string, string>;
+  /** Addresses where the Intel PCH workaround's state decided the answer. */
+  pchPorts: string[];
+  /** Addresses where pcie_acs_override decided the answer. */
+  overridden: string[];
+  context: AcsContext;
 }
 
 class UnionFind {
@@ -58,20 +75,91 @@ export function pciByAddress(model: Model): Map<string, Device> {
   return m;
 }
 
-export function predictGroups(model: Model): Prediction {
+/** Bridges above a function on its own PCI bus hierarchy (its domain), nearest first. */
+export function busParents(d: Device): string[] {
+  const out: string[] = [];
+  for (const a of d.pci!.upstream) {
+    if (parsePciName(a)?.domain !== d.pci!.domain) break;
+    out.push(a);
+  }
+  return out;
+}
+
+/** The function a device DMAs as when its PCI domain hangs below another function (Intel VMD). */
+export function realDmaDevice(d: Device): string | null {
+  const up = d.pci!.upstream;
+  const own = busParents(d).length;
+  return own < up.length && d.pci!.domain >= 0x10000 ? up[own]! : null;
+}
+
+export function contextFor(model: Model, over: Partial<AcsContext> = {}): AcsContext {
+  const tables = model.host.acpiIommuTables;
+  const ivrs = tables !== null ? tables.some((t) => t.startsWith('IVRS')) : model.units.some((u) => u.kind === 'amd-vi') ? true : null;
+  // A VMD domain's bus is a root bus too (pci_is_root_bus).
+  return { ...DEFAULT_CONTEXT, ivrs, onRootBus: (d) => busParents(d).length === 0, ...over };
+}
+
+function aliasQuirkOf(d: Device): AliasQuirk | null {
+  const p = d.pci!;
+  return (
+    ALIAS_QUIRKS.find(
+      (q) => q.vendor === p.vendor && q.device === p.device && (!q.subsystem || (q.subsystem[0] === p.subsystemVendor && q.subsystem[1] === p.subsystemDevice)),
+    ) ?? null
+  );
+}
+
+/** Same-bus functions (slot, function) a device also DMAs as, from its alias quirk. */
+function aliasDevfns(d: Device): [number, number][] {
+  const q = aliasQuirkOf(d);
+  if (!q) return [];
+  const { slot, function: fn } = d.pci!;
+  switch (q.rule.kind) {
+    case 'func0':
+      return fn !== 0 ? [[slot, 0]] : [];
+    case 'func1':
+      return fn !== 1 ? [[slot, 1]] : [];
+    case 'devfns':
+      return q.rule.devfns.map(([s, f]) => [s, f]);
+    case 'all-slots': {
+      const out: [number, number][] = [];
+      for (let s = 0; s < 0x20; s++) for (let f = 0; f < q.rule.functions; f++) out.push([s, f]);
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+function aliases(a: Device, b: Device): boolean {
+  return aliasDevfns(a).some(([s, f]) => s === b.pci!.slot && f === b.pci!.function);
+}
+
+export function predictGroups(model: Model, over: Partial<AcsContext> = {}): Prediction {
+  const ctx = contextFor(model, over);
   const byAddr = pciByAddress(model);
   // Parents first, as the kernel probes them; then by address.
   const order = [...byAddr.values()].sort((a, b) => a.pci!.upstream.length - b.pci!.upstream.length || (a.name < b.name ? -1 : 1));
   const uf = new UnionFind();
   const placements = new Map<string, Placement>();
   const unknown = new Map<string, string>();
+  const acsCache = new Map<string, AcsResult>();
+  const acs = (a: string): AcsResult => {
+    let r = acsCache.get(a);
+    if (!r) acsCache.set(a, (r = acsEnabled(byAddr.get(a), a, ctx)));
+    return r;
+  };
   const kindOf = (a: string) => {
     const d = byAddr.get(a);
     return (d && functionKind(d)) ?? 'device';
   };
+  const placed = new Set<string>();
+  const busKey = (d: Device) => `${d.pci!.domain}:${d.pci!.bus}`;
+  const busMates = new Map<string, Device[]>();
+  for (const d of order) (busMates.get(busKey(d)) ?? busMates.set(busKey(d), []).get(busKey(d))!).push(d);
 
   for (const d of order) {
     const p = place(d);
+    placed.add(d.name);
     if (typeof p === 'string') {
       unknown.set(d.name, p);
       continue;
@@ -80,76 +168,75 @@ export function predictGroups(model: Model): Prediction {
     placements.set(d.name, p);
   }
 
+  function joinKnown(addr: string, to: string, step: Edge['step'], reason: string): Placement | string {
+    if (unknown.has(to)) return `the group of ${to} is unknown: ${unknown.get(to)}`;
+    return { address: addr, text: reason, edges: [{ from: addr, to, step, reason }] };
+  }
+
   function place(d: Device): Placement | string {
     const addr = d.name;
-    const up = d.pci!.upstream;
+    // 0. Intel VMD: the device DMAs as the VMD function above its domain.
+    const real = realDmaDevice(d);
+    if (real !== null) {
+      if (!byAddr.has(real)) return `${addr} DMAs as ${real} (its PCI domain hangs below it), which is not in the tree`;
+      return joinKnown(addr, real, 'real-dma', `${addr} is in PCI domain ${d.pci!.address.split(':')[0]} below ${real} (Intel VMD): its DMA carries ${real}'s requester ID (pci_real_dma_dev), so it shares ${real}'s group`);
+    }
+    const up = busParents(d);
     // 1. DMA aliases through bridges that are not PCIe ports.
     for (const b of up) {
       const bd = byAddr.get(b);
-      const acs = acsEnabled(bd, b);
-      if (acs.result === 'unknown') return acs.why;
-      const t = bd!.pci!.caps!.portType;
+      if (bd && aliasQuirkOf(bd)?.rule.kind === 'xlate-root') break;
+      // The walk needs each bridge's port type, from config space.
+      if (!bd?.pci?.caps) return capsUnknownWhy(bd, b);
+      const t = bd.pci.caps.portType;
       if (t === T.ROOT_PORT || t === T.UPSTREAM_PORT || t === T.DOWNSTREAM_PORT) continue;
       if (t === null || t === T.PCIE_TO_PCI_BRIDGE || t === T.PCI_TO_PCIE_BRIDGE) {
-        if (unknown.has(b)) return `the group of ${b} above it is unknown: ${unknown.get(b)}`;
-        const reason = `${addr} sits behind ${b}, a ${kindOf(b)}: its DMA carries ${b}'s requester ID, so it shares ${b}'s group`;
-        return { address: addr, text: reason, edges: [{ from: addr, to: b, step: 'alias', reason }] };
+        return joinKnown(addr, b, 'alias', `${addr} sits behind ${b}, a ${kindOf(b)}: its DMA carries ${b}'s requester ID, so it shares ${b}'s group`);
       }
     }
     // 2. Upstream: every bridge from the parent to the root must pass ACS.
     const isolation: string[] = [];
-    if (up.length > 0) {
-      for (const b of up) {
-        const acs = acsEnabled(byAddr.get(b), b);
-        if (acs.result === 'unknown') return acs.why;
-        if (acs.result === 'fail') {
-          const parent = up[0]!;
-          if (unknown.has(parent)) return `the group of ${parent} above it is unknown: ${unknown.get(parent)}`;
-          const reason =
-            b === parent
-              ? `${parent} is a ${acs.why}, so ${addr} shares its group`
-              : `${b} above ${parent} does not isolate (${acs.why}), so ${addr} shares ${parent}'s group`;
-          return { address: addr, text: reason, edges: [{ from: addr, to: parent, step: 'upstream', reason }] };
-        }
-        isolation.push(`${b}: ${acs.why}`);
+    for (const b of up) {
+      const r = acs(b);
+      if (r.result === 'unknown') return r.why;
+      if (r.result === 'fail') {
+        const parent = up[0]!;
+        const reason =
+          b === parent ? `${parent} is a ${r.why}, so ${addr} shares its group` : `${b} above ${parent} does not isolate (${r.why}), so ${addr} shares ${parent}'s group`;
+        return joinKnown(addr, parent, 'upstream', reason);
       }
+      isolation.push(`${b}: ${r.why}`);
     }
-    // 3. Functions of one slot that fail ACS share a group.
-    if (isMultifunction(d)) {
-      const own = acsEnabled(d, addr);
-      if (own.result === 'unknown') return own.why;
-      if (own.result === 'fail') {
-        const edges: Edge[] = [];
-        // Only functions probed before this one have a group to join; later ones join this.
-        for (const s of d.pci!.siblings.filter((x) => x < addr)) {
-          const sd = byAddr.get(s);
-          if (!sd || sd.pci!.physfn !== null) continue;
-          const r = acsEnabled(sd, s);
-          if (r.result === 'unknown') return r.why;
-          if (r.result === 'fail') {
-            edges.push({
-              from: addr,
-              to: s,
-              step: 'multifunction',
-              reason:
-                own.why === r.why
-                  ? `${addr} and ${s} are functions of one slot and neither isolates: each is a ${own.why}`
-                  : `${addr} and ${s} are functions of one slot and neither isolates: ${addr} is a ${own.why}, ${s} is a ${r.why}`,
-            });
-          }
-        }
+    // 3. Functions on this bus that it aliases, or that alias it, by a DMA-alias quirk.
+    for (const o of busMates.get(busKey(d)) ?? []) {
+      if (o === d || !placed.has(o.name)) continue;
+      if (!aliases(d, o) && !aliases(o, d)) continue;
+      const q = aliasQuirkOf(aliases(d, o) ? d : o)!;
+      const who = aliases(d, o) ? `${addr} also DMAs as ${o.name}` : `${o.name} also DMAs as ${addr}`;
+      return joinKnown(addr, o.name, 'alias-quirk', `${who} (${q.name}, kernel DMA-alias quirk ${q.fn}), so they share a group`);
+    }
+    // 4. Functions of one slot that fail ACS share a group.
+    const own = isMultifunction(d) ? acs(addr) : null;
+    if (own?.result === 'unknown') return own.why;
+    if (own?.result === 'fail') {
+      // Only functions probed before this one have a group to join; later ones join this.
+      for (const s of d.pci!.siblings.filter((x) => x < addr)) {
+        const sd = byAddr.get(s);
+        if (!sd || sd.pci!.physfn !== null) continue;
+        const r = acs(s);
+        if (r.result === 'unknown') return r.why;
+        if (r.result !== 'fail') continue;
+        const reason =
+          own.why === r.why
+            ? `${addr} and ${s} are functions of one slot and neither isolates: each is a ${own.why}`
+            : `${addr} and ${s} are functions of one slot and neither isolates: ${addr} is a ${own.why}, ${s} is a ${r.why}`;
         // The kernel joins the first such function's group; the rest are in it already.
-        if (edges.length > 0) return { address: addr, text: edges[0]!.reason, edges: [edges[0]!] };
+        return joinKnown(addr, s, 'multifunction', reason);
       }
     }
     const above = up.length === 0 ? 'it is on a root bus, with no bridge above it' : `every bridge above it isolates (${isolation.join('; ')})`;
-    const slot = !isMultifunction(d)
-      ? 'it is the only function in its slot'
-      : acsEnabled(d, addr).result === 'pass'
-        ? `it is a ${acsEnabled(d, addr).why}`
-        : 'no function of its slot probed before it fails ACS';
-    const text = `${addr} starts a group: ${above}, and ${slot}`;
-    return { address: addr, text, edges: [] };
+    const slot = !isMultifunction(d) ? 'it is the only function in its slot' : own!.result === 'pass' ? `it is a ${own!.why}` : 'no function of its slot probed before it fails ACS';
+    return { address: addr, text: `${addr} starts a group: ${above}, and ${slot}`, edges: [] };
   }
 
   const members = new Map<string, string[]>();
@@ -157,6 +244,8 @@ export function predictGroups(model: Model): Prediction {
     const r = uf.find(a);
     (members.get(r) ?? members.set(r, []).get(r)!).push(a);
   }
+  for (const a of byAddr.keys()) acs(a);
+  const used = [...acsCache.entries()];
   return {
     placements,
     unknown,
@@ -164,5 +253,13 @@ export function predictGroups(model: Model): Prediction {
       if (!placements.has(address)) return null;
       return [...members.get(uf.find(address))!].sort();
     },
+    groups() {
+      return [...members.values()].map((m) => [...m].sort()).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+    },
+    acs,
+    quirks: new Map(used.filter(([, r]) => r.quirk).map(([a, r]) => [a, `${r.quirk!.name}, kernel ACS quirk ${r.quirk!.fn}`])),
+    pchPorts: used.filter(([, r]) => r.pch).map(([a]) => a).sort(),
+    overridden: used.filter(([, r]) => r.override).map(([a]) => a).sort(),
+    context: ctx,
   };
 }

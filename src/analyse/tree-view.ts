@@ -1,6 +1,6 @@
 // `tree`: the PCI hierarchy per host bridge, each device under its real parent (from its sysfs
 // path), with its group, where each group begins, and bridges that do not isolate. Pure.
-import { acsEnabled } from './acs.js';
+import { bridgeIsolation, groupedBelow, kernelPrediction, type BridgeIsolation } from './kernel-grouping.js';
 import { deviceIndex, isBridge } from './isolation.js';
 import { parsePciName } from '../model/pci-address.js';
 import type { Device, Model } from '../model/types.js';
@@ -12,8 +12,8 @@ export interface TreeNode {
   groupStart: boolean;
   /** Members of its group (PCI addresses), for the mark on the group's first device. */
   groupMembers: string[];
-  /** For bridges and ports: whether it isolates what is below it (ACS), in words. */
-  isolation: { result: 'pass' | 'fail' | 'unknown'; why: string } | null;
+  /** For bridges and ports: whether it isolates what is below it (the kernel's ACS test with its quirks, checked against its groups). */
+  isolation: BridgeIsolation | null;
 }
 
 export interface HostBridge {
@@ -59,10 +59,12 @@ export function buildTreeView(model: Model, filter: TreeFilter): TreeView {
     }
   }
 
+  const kp = kernelPrediction(model);
+  const below = groupedBelow(model);
   const nodes = new Map<string, TreeNode>();
   for (const d of pci) {
     if (keep && !keep.has(d.name)) continue;
-    const ports = isBridge(d) ? acsEnabled(d, d.name) : null;
+    const ports = isBridge(d) ? bridgeIsolation(model, kp, d, below) : null;
     nodes.set(d.name, { device: d, children: [], groupStart: false, groupMembers: d.group === null ? [] : (groupMembers.get(d.group) ?? []), isolation: ports });
   }
   const hostBridges = new Map<string, HostBridge>();

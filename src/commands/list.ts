@@ -5,6 +5,7 @@ import { CLASS_FILTERS, isClassFilterName } from '../model/pci-class.js';
 import { readModel } from '../read/read-model.js';
 import { readPciIds } from '../read/read-pci-ids.js';
 import { renderListJson } from '../render/json.js';
+import { bridgeIsolations } from '../analyse/kernel-grouping.js';
 import { renderListLegacy } from '../render/legacy.js';
 import { renderListPlain } from '../render/plain.js';
 import { renderListAddresses, renderListIds } from '../render/ids.js';
@@ -69,7 +70,7 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
 
   // One renderer per format (prometheus and nfd are whole-host views, handled above).
   const renderers: Record<Exclude<Format, 'prometheus' | 'nfd'>, () => Promise<string> | string> = {
-    json: () => renderListJson(view, root, model.units),
+    json: () => renderListJson(view, root, model.units, bridgeIsolations(model)),
     plain: () => renderListPlain(view),
     legacy: () => renderListLegacy(view, ids, model.devices.some((d) => d.pci !== null && d.pci.domain !== 0)),
     ids: () => renderListIds(view),

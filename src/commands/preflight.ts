@@ -2,14 +2,16 @@
 // explain (why is this group the way it is?). They print, they never change anything.
 import { checkTargets, type Outcome } from '../analyse/check.js';
 import { explain } from '../analyse/explain.js';
-import { predictGroups } from '../analyse/grouping.js';
+import { kernelPrediction } from '../analyse/kernel-grouping.js';
 import { worst } from '../analyse/findings.js';
 import { hostReport } from '../analyse/host-check.js';
 import { iommuState } from '../analyse/isolation.js';
 import { buildPlan } from '../analyse/plan.js';
 import { readPciIds } from '../read/read-pci-ids.js';
 import type { ReportFormat } from '../render/format.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
+import { parseAssumed } from '../analyse/acs-params.js';
+import { deviceWhatIf, whatIf, whatIfLines } from '../analyse/what-if.js';
 import { readModel } from '../read/read-model.js';
 import * as R from '../render/preflight.js';
 import type { Io } from '../io.js';
@@ -19,6 +21,7 @@ import { resolveTargets } from './targets.js';
 export interface CheckOptions extends CommonOptions {
   group?: string;
   strict?: boolean;
+  assume?: string[];
 }
 
 /** host, check and explain take table, json and plain (commander refuses the others). */
@@ -66,8 +69,14 @@ export async function runCheck(targets: string[], opts: CheckOptions, io: Io): P
 
 export async function runExplain(targets: string[], opts: CheckOptions, io: Io): Promise<number> {
   const format = reportFormat(opts, io);
+  const assumed = (opts.assume ?? []).map((p) => {
+    const a = parseAssumed(p);
+    if ('error' in a) throw new UsageError(`--assume ${a.error}`, "e.g. --assume pcie_acs_override=downstream,multifunction or --assume 'pci=config_acs=xxx11x1@0000:07:00.0'");
+    return a;
+  });
   const root = resolveRoot(opts, io);
-  const model = readModel(root);
+  // A what-if runs check on the predicted groups, which needs the host facts check reads.
+  const model = readModel(root, assumed.length > 0 ? { preflight: true } : undefined);
   const resolved = resolveTargets(model, targets, opts.group);
   const byPath = new Map(model.devices.map((d) => [d.path, d]));
   const devices = resolved.flatMap((t) => {
@@ -75,10 +84,17 @@ export async function runExplain(targets: string[], opts: CheckOptions, io: Io):
     const g = model.groups.find((x) => x.id === t.group)!;
     return g.members.map((m) => byPath.get(m.path)).filter((d) => d !== undefined && d.pci !== null).slice(0, 1);
   });
-  const prediction = predictGroups(model);
-  const es = devices.map((d) => explain(model, d!, prediction));
+  const kp = kernelPrediction(model);
+  const w = assumed.length > 0 ? whatIf(model, kp, assumed) : null;
+  const es = devices.map((d) => {
+    const e = explain(model, d!, kp);
+    if (!w) return e;
+    const dw = deviceWhatIf(model, kp, w, d!);
+    return { ...e, predicted: dw.predicted, whatIf: dw, lines: [...e.lines, ...whatIfLines(model, w, dw)] };
+  });
+  const assume = w ? { params: w.params, changes: w.changes, notes: w.notes } : undefined;
   const render: Renderers = {
-    json: () => R.renderExplainJson(es, root),
+    json: () => R.renderExplainJson(es, root, assume),
     plain: () => R.renderExplainPlain(es),
     table: async () => {
       const c = await chalkFor(opts, io);

@@ -65,8 +65,12 @@ export interface ConfigCaps {
    * space for the kernel either, and no ACS capability as far as grouping is concerned.
    */
   extendedRead: boolean;
-  /** ACS capability and control registers; null when there is none. */
-  acs: { capability: number; control: number } | null;
+  /**
+   * ACS capability and control registers; null when there is none. `dwordControl`: the 32 bits at
+   * capability + 8, where Intel Sunrise/Union Point root ports keep their real control register
+   * (the kernel's pci_quirk_intel_spt_pch_acs); null when the read ends before it.
+   */
+  acs: { capability: number; control: number; dwordControl: number | null } | null;
 }
 
 /**
@@ -100,7 +104,11 @@ export function parseCaps(config: Buffer): ConfigCaps | null {
       const hdr = config.readUInt32LE(ptr);
       if (hdr === 0 || hdr === 0xffffffff) break;
       if ((hdr & 0xffff) === EXT_CAP_ID_ACS) {
-        acs = { capability: config.readUInt16LE(ptr + 4), control: config.readUInt16LE(ptr + 6) };
+        acs = {
+          capability: config.readUInt16LE(ptr + 4),
+          control: config.readUInt16LE(ptr + 6),
+          dwordControl: ptr + 12 <= config.length ? config.readUInt32LE(ptr + 8) : null,
+        };
         break;
       }
       ptr = (hdr >>> 20) & 0xffc;

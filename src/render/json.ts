@@ -1,12 +1,13 @@
 // JSON output: the model as views of it, with a schemaVersion. Documented in README "JSON schema".
 import type { BusesView } from '../analyse/buses-view.js';
+import type { BridgeIsolation } from '../analyse/kernel-grouping.js';
 import type { ListView, MemberView } from '../analyse/list-view.js';
 import type { IommuUnit } from '../model/types.js';
 import { safeJson } from './safe-text.js';
 
 export const SCHEMA_VERSION = 1;
 
-function member(m: MemberView) {
+function member(m: MemberView, bridges: ReadonlyMap<string, BridgeIsolation>) {
   const d = m.device;
   return {
     bus: m.ref.bus,
@@ -22,6 +23,7 @@ function member(m: MemberView) {
     vendorName: m.names.vendorName,
     deviceName: m.names.deviceName,
     pci: d?.pci ?? null,
+    bridgeIsolation: bridges.get(m.ref.path) ?? null,
     errors: d?.errors ?? {},
   };
 }
@@ -36,7 +38,9 @@ function iommu(v: ListView['iommu'], units: readonly IommuUnit[]) {
   };
 }
 
-export function renderListJson(v: ListView, root: string, units: readonly IommuUnit[]): string {
+/** `bridges`: for each bridge (by path), whether it isolates what is below it and why. */
+export function renderListJson(v: ListView, root: string, units: readonly IommuUnit[], bridges: ReadonlyMap<string, BridgeIsolation> = new Map()): string {
+  const one = (m: MemberView) => member(m, bridges);
   return (
     safeJson({
       schemaVersion: SCHEMA_VERSION,
@@ -49,10 +53,10 @@ export function renderListJson(v: ListView, root: string, units: readonly IommuU
         name: g.group.name,
         reservedRegions: g.group.reservedRegions,
         verdict: g.verdict,
-        members: g.members.map(member),
+        members: g.members.map(one),
         errors: g.group.errors,
       })),
-      ungrouped: v.ungrouped.map(member),
+      ungrouped: v.ungrouped.map(one),
       issues: v.issues,
     }) + '\n'
   );

@@ -151,12 +151,12 @@ export function renderCheckPlain(report: CheckReport): string {
 // ---- explain
 export function renderExplainText(e: Explanation, c: ChalkInstance, width: number | null = null): string {
   const head = e.group === null ? visible(e.device) : `${visible(e.device)} is in group ${e.group}${e.members.length > 1 ? ` with ${e.members.filter((m) => m !== e.device).map(visible).join(', ')}` : ''}`;
-  const mark = e.accounted === 'yes' ? c.green('accounted for') : e.accounted === 'no' ? c.yellow('the kernel differs from config space') : c.yellow('cannot tell');
+  const mark = e.accounted === 'yes' ? c.green('accounted for') : e.accounted === 'no' ? c.yellow('the kernel grouped differently') : c.yellow('cannot tell');
   return [`${c.bold(head)}  (${mark})`, ...e.lines.flatMap((l) => para(visible(l), width, '  ', 4)), ''].join('\n');
 }
 
-export function renderExplainJson(es: readonly Explanation[], root: string): string {
-  return safeJson({ schemaVersion: SCHEMA_VERSION, command: 'explain', root, explanations: es }) + '\n';
+export function renderExplainJson(es: readonly Explanation[], root: string, assume?: object): string {
+  return safeJson({ schemaVersion: SCHEMA_VERSION, command: 'explain', root, ...(assume ? { assume } : {}), explanations: es }) + '\n';
 }
 
 /** device, group, accounted, then each line: one record per sentence. */

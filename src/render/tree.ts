@@ -25,7 +25,9 @@ export function renderTreeText(v: TreeView, ids: PciIds | null, c: ChalkInstance
     const tag = g === null ? c.red.bold('NO-GROUP') : colour(`g${g}${n.groupStart ? '*' : ''}`);
     const head = `${prefix}${last ? '\\- ' : '+- '}${d.name}`;
     const iso = n.isolation;
-    const isoText = !iso ? null : iso.result === 'pass' ? `isolates (${iso.why})` : iso.result === 'fail' ? `DOES NOT ISOLATE (${iso.why})` : `isolation unknown (${visible(iso.why)})`;
+    // Where the kernel's groups overrule the rules, the verdict word says so even when cut short.
+    const by = iso?.kernel === 'differs' ? ' by kernel groups' : '';
+    const isoText = !iso ? null : iso.result === 'pass' ? `isolates${by} (${iso.why})` : iso.result === 'fail' ? `DOES NOT ISOLATE${by} (${iso.why})` : `isolation unknown (${visible(iso.why)})`;
     const paintIso = (t: string) => (iso?.result === 'fail' ? c.yellow(t) : t);
     const begins = n.groupStart && n.groupMembers.length > 1 ? `<- group ${g} begins: ${n.groupMembers.join(' ')}` : null;
     const compose = (lab: string, isoT: string | null, beg: string | null) =>
@@ -37,11 +39,14 @@ export function renderTreeText(v: TreeView, ids: PciIds | null, c: ChalkInstance
       // then the reason a bridge does or does not isolate (its verdict word stays).
       const short = begins === null ? null : `<- group ${g} begins`;
       const isoWord = isoText === null ? null : isoText.replace(/ \(.*$/, '');
-      for (const [isoT, beg] of [[isoText, begins], [isoText, short], [isoWord, short], [isoWord, null], [null, null]] as const) {
+      // The first that keeps at least the [id] of the description; else the first that fits at all.
+      const tries = [[isoText, begins], [isoText, short], [isoWord, short], [isoWord, null], [null, null]] as const;
+      const fits = tries.map(([isoT, beg]) => {
         const room = width - plainLength(compose('', isoT, beg));
-        text = compose(room >= 13 ? cutName(full, room) : '', isoT, beg);
-        if (plainLength(text) <= width) break;
-      }
+        return { room, text: compose(room >= 13 ? cutName(full, room) : '', isoT, beg) };
+      });
+      // The verdict word outranks the description: dropping it is the last resort.
+      text = (fits.slice(0, -1).find((f) => f.room >= 13 && plainLength(f.text) <= width) ?? fits.find((f) => plainLength(f.text) <= width) ?? fits.at(-1)!).text;
     }
     out.push(text);
     n.children.forEach((ch, i) => line(ch, prefix + (last ? '   ' : '|  '), i === n.children.length - 1));
