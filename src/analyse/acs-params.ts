@@ -9,6 +9,7 @@ import type { Device, Model } from '../model/types.js';
 import type { AcsOverride, ControlChange } from './acs.js';
 import { cmdlineValues } from './findings.js';
 import { pciByAddress } from './grouping.js';
+import { iommuState } from './isolation.js';
 
 export type AssumedParam =
   | { kind: 'override'; text: string; override: AcsOverride }
@@ -107,6 +108,7 @@ export interface ControlPlan {
  */
 export function controlChanges(model: Model, p: Extract<AssumedParam, { kind: 'pci' }>, cmdlineAcs: boolean): ControlPlan {
   const byAddr = pciByAddress(model);
+  const iommuOn = iommuState(model).active;
   const changes = new Map<string, ControlChange>();
   const notes: string[] = [];
   const named = new Set<string>();
@@ -145,7 +147,8 @@ export function controlChanges(model: Model, p: Extract<AssumedParam, { kind: 'p
     }
     const today = acs.control;
     const value = ((today & ~mask) | (flags & mask)) & (acs.capability | ~0x7f);
-    const unsure = REQ_ACS_FLAGS & ~mask & (cmdlineAcs ? 0xffff : today);
+    // Today's value is the firmware's unless the kernel (IOMMU on) or the command line changed it.
+    const unsure = REQ_ACS_FLAGS & ~mask & (cmdlineAcs ? 0xffff : iommuOn ? today : 0);
     changes.set(d.name, { value, unsure, param });
   }
   if (named.size === 0 && notes.length === 0) notes.push(`${p.text} names no device in this tree`);

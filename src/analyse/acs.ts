@@ -49,6 +49,11 @@ export interface AcsContext {
   onRootBus: (d: Device) => boolean;
   /** ACS control values a what-if changes, by address. */
   control?: ReadonlyMap<string, ControlChange>;
+  /**
+   * No IOMMU is active, so the kernel left ACS as firmware set it; with an IOMMU it enables
+   * SV, RR, CR and UF where implemented at boot (pci_enable_acs -> pci_std_enable_acs).
+   */
+  iommuOff?: boolean;
 }
 
 export const DEFAULT_CONTEXT: AcsContext = { pchWorkaround: true, override: null, ivrs: null, onRootBus: (d) => d.pci?.upstream.length === 0 };
@@ -157,7 +162,7 @@ function applyQuirk(q: AcsQuirk, d: Device, address: string, ctx: AcsContext): A
       if (!caps) return needType();
       if (caps.portType !== T.ROOT_PORT || !inRanges(device, rule.ranges) || caps.acs === null) return null;
       // pci=config_acs writes the standard offset, so a what-if leaves this register as it is.
-      const ctrl = caps.acs.dwordControl;
+      const ctrl = caps.acs.dwordControl === null ? null : caps.acs.dwordControl | (ctx.iommuOff ? caps.acs.capability & REQ_ACS_FLAGS : 0);
       if (ctrl === null) return { result: 'unknown', why: `${q.name}: its ACS control sits at capability + 8 and this read of config space ends before it`, quirk: ref };
       const eff = REQ_ACS_FLAGS & (caps.acs.capability | ACS.EC);
       const missing = eff & ~ctrl;
@@ -191,10 +196,11 @@ function acsFlags(d: Device, kind: string, ctx: AcsContext): AcsResult {
   const acs = d.pci!.caps!.acs;
   if (acs === null) return { result: 'fail', why: `${kind} without an ACS capability` };
   const change = ctx.control?.get(d.name);
-  const control = change?.value ?? acs.control;
+  const enabledAtBoot = !change && ctx.iommuOff === true ? acs.capability & REQ_ACS_FLAGS & ~acs.control : 0;
+  const control = change?.value ?? acs.control | enabledAtBoot;
   const eff = REQ_ACS_FLAGS & (acs.capability | ACS.EC);
   const missing = eff & ~control;
-  const set = change ? ` (as ${change.param} would set it)` : '';
+  const set = change ? ` (as ${change.param} would set it)` : enabledAtBoot ? `, ${flagNames(enabledAtBoot)} of them by the kernel at boot once an IOMMU is on (off now)` : '';
   if (missing === 0) {
     const unsure = eff & (change?.unsure ?? 0);
     if (unsure !== 0) {

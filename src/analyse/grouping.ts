@@ -13,6 +13,7 @@
 // "join X's group" is a union with X. Where a fact is missing the device is "unknown", never guessed.
 import { acsEnabled, capsUnknownWhy, DEFAULT_CONTEXT, functionKind, isMultifunction, type AcsContext, type AcsResult } from './acs.js';
 import { ALIAS_QUIRKS, type AliasQuirk } from './quirk-table.js';
+import { iommuState } from './isolation.js';
 import type { Device, Model } from '../model/types.js';
 import { PCIE_TYPE as T } from '../model/config-space.js';
 import { parsePciName } from '../model/pci-address.js';
@@ -96,7 +97,7 @@ export function contextFor(model: Model, over: Partial<AcsContext> = {}): AcsCon
   const tables = model.host.acpiIommuTables;
   const ivrs = tables !== null ? tables.some((t) => t.startsWith('IVRS')) : model.units.some((u) => u.kind === 'amd-vi') ? true : null;
   // A VMD domain's bus is a root bus too (pci_is_root_bus).
-  return { ...DEFAULT_CONTEXT, ivrs, onRootBus: (d) => busParents(d).length === 0, ...over };
+  return { ...DEFAULT_CONTEXT, ivrs, onRootBus: (d) => busParents(d).length === 0, iommuOff: !iommuState(model).active, ...over };
 }
 
 function aliasQuirkOf(d: Device): AliasQuirk | null {

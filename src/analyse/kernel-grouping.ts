@@ -14,7 +14,7 @@ export interface KernelPrediction {
   prediction: Prediction;
   /** The prediction with no override: what the hardware (and its quirks) isolates. */
   hardware: Prediction;
-  /** Whether the prediction equals the kernel's groups; null when the kernel made none. */
+  /** Whether the prediction equals the kernel's groups; null when the kernel made none or some functions cannot be placed. */
   matches: boolean | null;
   /** Addresses whose predicted group differs from the kernel's. */
   differs: string[];
@@ -66,7 +66,8 @@ export function kernelPrediction(model: Model): KernelPrediction {
     }
   }
   const { p, differs, pch, override } = best!;
-  const matches = kernel.size === 0 ? null : differs.length === 0;
+  // Unplaced functions (config space not readable) leave the match open.
+  const matches = kernel.size === 0 ? null : differs.length > 0 ? false : p.unknown.size > 0 ? null : true;
   const evidence: string[] = [];
   if (p.pchPorts.length > 0) {
     const ports = p.pchPorts.join(', ');

@@ -7,6 +7,7 @@ import { kernelAtLeast } from './findings.js';
 import { predictGroups, type Prediction } from './grouping.js';
 import { kernelGroupsByAddress, type KernelPrediction } from './kernel-grouping.js';
 import type { Device, Group, Model } from '../model/types.js';
+import { iommuState } from './isolation.js';
 
 export interface GroupChange {
   /** The group as it is (the kernel's PCI members, or the rules' where the kernel made none). */
@@ -175,7 +176,8 @@ export function whatIfLines(model: Model, w: WhatIf, dw: DeviceWhatIf): string[]
   else if (dw.change === 'same') out.push(`${dw.device}'s group would stay as it is: ${dw.today!.join(', ')}.`);
   else {
     const after = others(dw.predicted!).length === 0 ? `${dw.device} would be alone in its group` : `${dw.device} would share a group with ${others(dw.predicted!).join(', ')}`;
-    out.push(`${after}; today: ${label(dw.today!)}, which ${VERB[dw.change]}.`);
+    const now = iommuState(model).active ? 'today' : 'without it';
+    out.push(`${after}; ${now}: ${label(dw.today!)}, which ${VERB[dw.change]}.`);
   }
   if (dw.check.predicted !== null) {
     out.push(
@@ -186,7 +188,8 @@ export function whatIfLines(model: Model, w: WhatIf, dw: DeviceWhatIf): string[]
   }
   const elsewhere = w.changes.filter((c) => !c.today.includes(dw.device) && !c.after.some((p) => p.includes(dw.device)));
   if (elsewhere.length > 0) out.push(`Elsewhere: ${elsewhere.map((c) => `${label(c.today)} ${VERB[c.kind]}`).join('; ')}.`);
-  if (w.changes.length === 0) out.push('No group would change.');
+  const unplaced = w.prediction.unknown.size;
+  if (w.changes.length === 0) out.push(unplaced === 0 ? 'No group would change.' : `No group that can be predicted would change; ${unplaced} PCI function${unplaced === 1 ? '' : 's'} cannot be predicted from this tree.`);
   out.push(...w.notes);
   return out;
 }
