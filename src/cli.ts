@@ -10,6 +10,7 @@ import { runWatch, type WatchOptions } from './commands/watch.js';
 import { runTree, TREE_FORMATS, type TreeOptions } from './commands/tree.js';
 import { AppError, EXIT } from './errors.js';
 import { CLASS_FILTERS } from './model/pci-class.js';
+import { EMIT_KINDS } from './render/emit.js';
 import { completionScript } from './render/completion.js';
 import { REPORT_FORMATS } from './render/format.js';
 import { visible } from './render/safe-text.js';
@@ -139,7 +140,10 @@ ${exitHelp([[0, 'no item fails'], [1, 'an item fails (no active IOMMU is a failu
       .description('Can these devices go to a VM, and what must happen first? All targets are one request (a GPU and its audio function together): one answer, and the steps, printed, never run.')
       .argument('[target...]', 'PCI address (0000:01:00.0 or 01:00.0) or vendor:device id (10de:1b80)')
       .option('--group <n>', 'check group N as a whole (its endpoints are the targets)')
-      .option('--strict', 'warnings block too (exit 1)'),
+      .option('--strict', 'warnings block too (exit 1)')
+      .addOption(new Option('--emit <kind>', 'print only the VM configuration for a ready request: libvirt <hostdev> XML, QEMU -device arguments, or a Proxmox qm set line').choices([...EMIT_KINDS]))
+      .option('--x-vga', 'with --emit qemu|proxmox: x-vga for a target that is the boot VGA device')
+      .option('--vmid <id>', 'with --emit proxmox: the VM id (default: the word VMID to replace)'),
     REPORT_FORMATS,
   )
     .addHelpText('after', `
@@ -160,6 +164,8 @@ Examples:
   iommu-groups check 10de:1b80 --strict
   iommu-groups check --group 21 --format json | jq -r '.plan.required[].line'
   iommu-groups check 01:00.0 02:00.0 --format plain
+  iommu-groups check 05:00.0 05:00.1 --emit libvirt      <hostdev> XML for virsh edit
+  iommu-groups check 05:00.0 05:00.1 --emit proxmox --vmid 101
 
 Exit codes:
   0   ready

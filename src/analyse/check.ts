@@ -297,6 +297,19 @@ function deviceFindings(ctx: Ctx, dev: Device, out: CheckFinding[]): void {
   } else if ('sriovNumvfs' in dev.errors) {
     out.push(f('SRIOV_UNKNOWN', 'unknown', 'unknown', dev.name, `sriov_numvfs is unreadable (${dev.errors['sriovNumvfs']}): cannot tell whether VFs are enabled (vfio-pci refuses a PF with VFs)`, [`${dev.path}/sriov_numvfs`]));
   }
+  if (pci.physfn !== null) {
+    const pf = ctx.model.devices.find((d) => d.name === pci.physfn && d.pci);
+    const pfDriver = pf?.driver ?? null;
+    out.push(
+      pfDriver !== null && !isVfioDriver(pfDriver)
+        ? f('VF_TARGET', 'info', 'none', dev.name, `a virtual function of ${pci.physfn}, whose driver (${pfDriver}) created it and stays on the host: only this VF goes to the VM`, [`${dev.path}/physfn -> ${pci.physfn}`])
+        : f('VF_TARGET', 'warn', 'none', dev.name, `a virtual function of ${pci.physfn}, which is ${pfDriver === null ? 'not bound to a driver' : `on ${pfDriver}`}: VFs live only while the PF's driver (or vfio-pci with enable_sriov) keeps them, so leave the PF on its host driver`, [`${dev.path}/physfn -> ${pci.physfn}`]),
+    );
+  }
+  if (pci.mdevTypes !== null && pci.mdevTypes.length > 0) {
+    const types = pci.mdevTypes.map((t) => `${t.type}${t.availableInstances !== null ? ` (${t.availableInstances} available)` : ''}`).join(', ');
+    out.push(f('MDEV_CAPABLE', 'info', 'none', dev.name, `offers mediated devices (${types}): sharing it through mdev keeps it on the host and may be the better way than passing it whole`, [`${dev.path}/mdev_supported_types`]));
+  }
   if (pci.bootVga === true) {
     out.push(f('BOOT_VGA', 'warn', 'none', dev.name, 'the host\'s boot VGA device: the host console is on it; before the VM starts, move the console off it (unbind fbcon: echo 0 | sudo tee /sys/class/vtconsole/vtcon1/bind after checking that vtcon1/name says "frame buffer"), and boot with video=efifb:off (or initcall_blacklist=sysfb_init) so firmware framebuffers leave it', [`${dev.path}/boot_vga = 1`]));
   }

@@ -4,6 +4,8 @@
 import { cmdlineParam, finding, truthy, type Finding } from './findings.js';
 import { iommuState, plural } from './isolation.js';
 import type { Model } from '../model/types.js';
+import { bootChange, type BootChange } from './boot-loader.js';
+import { virtFindings } from './virt-check.js';
 
 /** Intel VT-d ecap bit 3: interrupt remapping supported. */
 const ECAP_IR = 1n << 3n;
@@ -12,6 +14,8 @@ const words = (v: string | null) => (v === null ? [] : v.split(','));
 
 export interface HostReport {
   findings: Finding[];
+  /** How to change the kernel command line on this host, when the IOMMU needs it. */
+  boot: BootChange | null;
   /** Interrupt remapping state, reused by `check`. */
   interruptRemapping: Finding;
   /** The allow_unsafe_interrupts settings that are on (command line or module parameter). */
@@ -116,7 +120,31 @@ export function hostReport(model: Model): HostReport {
       out.push(finding('MEMLOCK', 'warn', 'limits', `RLIMIT_MEMLOCK of this shell is ${bytes(h.memlock.soft)}: a VM with passthrough pins all of its RAM; libvirt raises the limit for VMs it starts, for QEMU started by hand raise it (ulimit -l, or LimitMEMLOCK= in a systemd unit)`, ['proc/self/limits']));
     }
   }
-  return { findings: out, interruptRemapping: ir, unsafeInterrupts };
+  out.push(...virtFindings(model));
+  const boot = cmdlineNeeds(model, st.active);
+  if (boot !== null) {
+    const b = bootChange(model, boot.add, boot.remove);
+    const what = [...boot.remove.map((r) => `remove ${r}`), ...boot.add.map((a) => `add ${a}`)].join(', ');
+    out.push(
+      b.detected
+        ? finding('BOOT_LOADER', 'info', 'kernel command line', `${what}: this host boots with ${b.options[0]!.loader}; the edit and the command are below`, b.options[0]!.evidence)
+        : finding('BOOT_LOADER', 'unknown', 'kernel command line', `${what}: how this host boots is not in this tree (no etc/default/grub, etc/kernel/cmdline or boot tools); the common ways are below`, ['etc/default/grub', 'etc/kernel/cmdline']),
+    );
+    return { findings: out, boot: b, interruptRemapping: ir, unsafeInterrupts };
+  }
+  return { findings: out, boot: null, interruptRemapping: ir, unsafeInterrupts };
+}
+
+/** Kernel parameters to add or remove so the IOMMU comes up; null when none would help. */
+function cmdlineNeeds(model: Model, active: boolean): { add: string[]; remove: string[] } | null {
+  if (active) return null;
+  const h = model.host;
+  const cmd = h.cmdline;
+  const tables = h.acpiIommuTables;
+  if (tables === null || cmd === null) return null;
+  const remove = cmd.split(/\s+/).filter((w) => /^(intel_iommu|amd_iommu|iommu)=(.*,)?off(,.*)?$/.test(w.replace(/-/g, '_')));
+  const add = tables.some((t) => t.startsWith('DMAR')) && !words(cmdlineParam(cmd, 'intel_iommu')).includes('on') ? ['intel_iommu=on'] : [];
+  return add.length + remove.length > 0 ? { add, remove } : null;
 }
 
 function interruptRemapping(model: Model, active: boolean): ReturnType<typeof finding> {

@@ -17,11 +17,16 @@ import * as R from '../render/preflight.js';
 import type { Io } from '../io.js';
 import { chalkFor, chooseFormat, outputWidth, reportIssues, resolveRoot, type CommonOptions } from './common.js';
 import { resolveTargets } from './targets.js';
+import { vmSlots } from '../analyse/vm-config.js';
+import { emitLibvirt, emitProxmox, emitQemu, type EmitKind } from '../render/emit.js';
 
 export interface CheckOptions extends CommonOptions {
   group?: string;
   strict?: boolean;
   assume?: string[];
+  emit?: EmitKind;
+  xVga?: boolean;
+  vmid?: string;
 }
 
 /** host, check and explain take table, json and plain (commander refuses the others). */
@@ -36,12 +41,12 @@ export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
   const format = reportFormat(opts, io);
   const root = resolveRoot(opts, io);
   const model = readModel(root, { preflight: true });
-  const { findings } = hostReport(model);
+  const { findings, boot } = hostReport(model);
   const verdict = worst(findings.map((f) => f.status));
   const render: Renderers = {
-    json: () => R.renderHostJson(findings, verdict, root),
+    json: () => R.renderHostJson(findings, verdict, root, boot),
     plain: () => R.renderFindingsPlain(findings),
-    table: async () => R.renderHostText(findings, verdict, await chalkFor(opts, io), outputWidth(opts, io)),
+    table: async () => R.renderHostText(findings, verdict, await chalkFor(opts, io), outputWidth(opts, io), boot),
   };
   io.out(await render[format]());
   reportIssues(model, format, io);
@@ -52,11 +57,21 @@ export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
 export const CHECK_EXIT: Record<Outcome, number> = { ready: EXIT.OK, blocked: EXIT.FAILED, steps: EXIT.STEPS, unknown: EXIT.UNKNOWN };
 
 export async function runCheck(targets: string[], opts: CheckOptions, io: Io): Promise<number> {
+  if (opts.vmid !== undefined && !/^[1-9][0-9]{2,8}$/.test(opts.vmid)) throw new UsageError(`--vmid ${opts.vmid}: not a Proxmox VM id (a number from 100 to 999999999)`, 'e.g. --emit proxmox --vmid 101');
+  if ((opts.vmid !== undefined || opts.xVga) && opts.emit === undefined) throw new UsageError(`${opts.vmid !== undefined ? '--vmid' : '--x-vga'} goes with --emit`, 'e.g. iommu-groups check 01:00.0 --emit proxmox --vmid 101');
   const format = reportFormat(opts, io);
   const root = resolveRoot(opts, io);
   const model = readModel(root, { preflight: true });
   const report = checkTargets(model, resolveTargets(model, targets, opts.group), { strict: opts.strict === true, ids: format === 'plain' ? null : readPciIds(opts.pciIds) });
   const plan = buildPlan(model, report);
+  if (opts.emit !== undefined) {
+    // The VM configuration alone on stdout; the exit code stays the request's.
+    const slots = vmSlots(model, report);
+    if (slots === null) io.err(`iommu-groups: no VM configuration: the request is ${report.outcome} (iommu-groups check ${targets.join(' ')} says why)\n`);
+    else io.out(opts.emit === 'libvirt' ? emitLibvirt(slots) : opts.emit === 'qemu' ? emitQemu(slots, { vga: opts.xVga === true }) : emitProxmox(slots, { vga: opts.xVga === true }, opts.vmid));
+    reportIssues(model, format, io);
+    return CHECK_EXIT[report.outcome];
+  }
   const render: Renderers = {
     json: () => R.renderCheckJson(report, plan, root),
     plain: () => R.renderCheckPlain(report),

@@ -83,6 +83,22 @@ export interface PciInfo {
   sriovTotalvfs: number | null;
   /** vfio-dev child ("vfio0") when bound to a VFIO driver on 6.1+. */
   vfioDev: string | null;
+  /** major:minor of its VFIO device cdev (vfio-dev/vfioN/dev: 6.6+ with VFIO_DEVICE_CDEV); null without one. */
+  vfioCdev: string | null;
+  /** Root-relative path of the expansion ROM attribute (`rom`), when the device has one. */
+  rom: string | null;
+  /** Mediated device types it offers (mdev_supported_types: Intel GVT-g, NVIDIA vGPU); null when none. */
+  mdevTypes: MdevType[] | null;
+}
+
+export interface MdevType {
+  /** Directory name ("i915-GVTg_V5_4"). */
+  type: string;
+  /** Its `name` attribute, when there is one. */
+  name: string | null;
+  availableInstances: number | null;
+  /** vfio-pci, vfio-ccw, ... */
+  deviceApi: string | null;
 }
 
 export interface Device {
@@ -183,7 +199,43 @@ export interface HostFacts {
   deviceTree: { path: string; power: boolean } | null | false;
   /** ID and ID_LIKE from etc/os-release (or usr/lib/os-release); null if neither is readable. */
   osRelease: { id: string | null; idLike: string[] } | null;
+  /** What a VM needs besides the IOMMU (virt-host-validate's checks); null when not read. */
+  virt: VirtFacts | null;
+  /** How this host boots, from the files under the root; null when not read. */
+  boot: BootFacts | null;
   errors: ErrorMap;
+}
+
+export interface VirtFacts {
+  /** From proc/cpuinfo: the architecture and the hardware-virtualization flag; null if unreadable. */
+  cpu: { arch: 'x86' | 'arm64' | 'other'; flag: 'vmx' | 'svm' | null } | null;
+  /** kvm, kvm_intel, kvm_amd, vhost_net, tun in sys/module; null if sys/module is unreadable. */
+  modules: Record<string, boolean> | null;
+  /** Device nodes (lstat only; a snapshot keeps them as empty stand-in files); null: the tree has no dev/. */
+  nodes: {
+    kvm: boolean;
+    /** Whether this user may open /dev/kvm read-write (access(2), live host only; it is never opened). */
+    kvmAccess: boolean | null;
+    vhostNet: boolean;
+    tun: boolean;
+    /** dev/vfio/devices entries (VFIO device cdevs, 6.6+); null when absent. */
+    vfioDevices: string[] | null;
+  } | null;
+}
+
+export interface BootFacts {
+  /** etc/default/grub as read (null: absent or unreadable). */
+  grubDefault: string | null;
+  /** etc/kernel/cmdline (systemd-boot, kernel-install, proxmox-boot-tool). */
+  kernelCmdline: string | null;
+  /** etc/kernel/proxmox-boot-uuids exists: proxmox-boot-tool manages the ESPs. */
+  proxmoxBoot: boolean;
+  /** Boot Loader Specification entries (boot/loader/entries, efi/loader/entries, boot/efi/loader/entries). */
+  loaderEntries: boolean;
+  /** Booted by UEFI (sys/firmware/efi exists); null when sys/firmware is not readable. */
+  efi: boolean | null;
+  /** Tools that are there: grubby, update-grub, grub2-mkconfig, grub-mkconfig, kernelstub, kernel-install, proxmox-boot-tool. */
+  tools: string[];
 }
 
 export interface NetInterface {

@@ -3,7 +3,7 @@
 // the group nodes are exclusive and never opened), mounted filesystems and the disks under them,
 // and on a live host the memlock limit.
 import * as path from 'node:path';
-import type { BlockDevice, ErrorMap, HostFacts, NetInterface } from '../model/types.js';
+import type { BlockDevice, BootFacts, ErrorMap, HostFacts, NetInterface, VirtFacts } from '../model/types.js';
 import { type Got, type SysRoot } from './sysfs-root.js';
 
 /** DMAR: Intel VT-d; IVRS: AMD-Vi; IORT: Arm SMMU; VIOT: virtio-iommu. */
@@ -19,7 +19,17 @@ export const VFIO_PARAMS = [
   'iommufd/allow_unsafe_interrupts',
   'vfio_pci/disable_denylist',
   'vfio_pci/enable_sriov',
+  'vfio_pci/disable_idle_d3',
+  'vfio_pci/disable_vga',
+  'vfio_pci/nointxmask',
 ] as const;
+
+/** Modules a KVM host needs or uses (virt-host-validate looks for the same). */
+export const VIRT_MODULES = ['kvm', 'kvm_intel', 'kvm_amd', 'vhost_net', 'tun'] as const;
+
+/** Boot tools looked for, by name, in these directories. */
+const BOOT_TOOLS = ['grubby', 'update-grub', 'grub2-mkconfig', 'grub-mkconfig', 'kernelstub', 'kernel-install', 'proxmox-boot-tool'] as const;
+const TOOL_DIRS = ['usr/sbin', 'usr/bin', 'sbin', 'bin'] as const;
 
 /** /proc/interrupts on a many-CPU host is large; the chip names we need are in every line. */
 const INTERRUPTS_MAX = 4 * 1024 * 1024;
@@ -58,6 +68,8 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
       driverModules: {},
       osRelease: null,
       deviceTree: null,
+      virt: null,
+      boot: null,
       errors,
     };
   }
@@ -95,7 +107,55 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     driverModules: readDriverModules(sys, drivers),
     osRelease: readOsRelease(sys),
     deviceTree: readDeviceTree(sys),
+    virt: readVirt(sys, moduleList, errors),
+    boot: readBoot(sys),
     errors,
+  };
+}
+
+/** proc/cpuinfo is one block per CPU; the first block says it all. */
+const CPUINFO_MAX = 256 * 1024;
+
+export function parseCpuinfo(text: string): NonNullable<VirtFacts['cpu']> {
+  const flags = /^flags\s*:(.*)$/m.exec(text);
+  if (flags) {
+    const f = new Set(flags[1]!.trim().split(/\s+/));
+    return { arch: 'x86', flag: f.has('vmx') ? 'vmx' : f.has('svm') ? 'svm' : null };
+  }
+  return { arch: /^(CPU implementer|Features)\s*:/m.test(text) ? 'arm64' : 'other', flag: null };
+}
+
+function readVirt(sys: SysRoot, moduleList: string[] | null, errors: ErrorMap): VirtFacts {
+  const info = sys.readText('proc/cpuinfo', CPUINFO_MAX);
+  if (!info.ok && !info.absent) errors['cpuinfo'] = info.error;
+  const cpu = info.ok ? parseCpuinfo(info.value) : null;
+  const modules = moduleList === null ? null : Object.fromEntries(VIRT_MODULES.map((m) => [m, moduleList.includes(m)]));
+  const dev = sys.kind('dev');
+  let nodes: VirtFacts['nodes'] = null;
+  if (dev.ok && dev.value === 'dir') {
+    const there = (rel: string) => sys.kind(rel).ok;
+    const l = sys.list('dev/vfio/devices');
+    if (!l.ok && !l.absent) errors['devVfioDevices'] = l.error;
+    const kvm = there('dev/kvm');
+    nodes = { kvm, kvmAccess: kvm ? sys.userMayOpen('dev/kvm') : null, vhostNet: there('dev/vhost-net'), tun: there('dev/net/tun'), vfioDevices: l.ok ? l.value : null };
+  }
+  return { cpu, modules, nodes };
+}
+
+function readBoot(sys: SysRoot): BootFacts {
+  const text = (rel: string) => {
+    const t = sys.readText(rel);
+    return t.ok ? t.value : null;
+  };
+  const there = (rel: string) => sys.kind(rel).ok;
+  const fw = sys.kind('sys/firmware');
+  return {
+    grubDefault: text('etc/default/grub'),
+    kernelCmdline: text('etc/kernel/cmdline'),
+    proxmoxBoot: there('etc/kernel/proxmox-boot-uuids'),
+    loaderEntries: ['boot/loader/entries', 'efi/loader/entries', 'boot/efi/loader/entries'].some(there),
+    efi: fw.ok ? there('sys/firmware/efi') : null,
+    tools: BOOT_TOOLS.filter((t) => TOOL_DIRS.some((d) => there(`${d}/${t}`))),
   };
 }
 

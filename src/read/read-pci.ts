@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { parseCaps, parseHeader } from '../model/config-space.js';
 import { parsePciName } from '../model/pci-address.js';
-import type { ErrorMap, PciInfo } from '../model/types.js';
+import type { ErrorMap, MdevType, PciInfo } from '../model/types.js';
 import { type SysRoot } from './sysfs-root.js';
 
 export const CONFIG_MAX = 4096;
@@ -59,6 +59,9 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
     sriovNumvfs: num('sriov_numvfs', 'sriovNumvfs', 10),
     sriovTotalvfs: num('sriov_totalvfs', 'sriovTotalvfs', 10),
     vfioDev: null,
+    vfioCdev: null,
+    rom: has('rom') ? at('rom') : null,
+    mdevTypes: null,
   };
 
   if (has('config')) {
@@ -102,8 +105,31 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
     const v = sys.list(at('vfio-dev'));
     if (v.ok) info.vfioDev = v.value.find((n) => /^vfio[0-9]+$/.test(n)) ?? null;
     else if (!v.absent) errors['vfioDev'] = v.error;
+    if (info.vfioDev !== null) {
+      const d = sys.readText(at(`vfio-dev/${info.vfioDev}/dev`));
+      if (d.ok) info.vfioCdev = d.value;
+      else if (!d.absent) errors['vfioCdev'] = d.error;
+    }
   }
+  if (has('mdev_supported_types')) info.mdevTypes = readMdevTypes(sys, at('mdev_supported_types'), errors);
   return info;
+}
+
+/** mdev_supported_types/<type>/{name,available_instances,device_api}. */
+function readMdevTypes(sys: SysRoot, dir: string, errors: ErrorMap): MdevType[] | null {
+  const l = sys.list(dir);
+  if (!l.ok) {
+    if (!l.absent) errors['mdevTypes'] = l.error;
+    return null;
+  }
+  return l.value.map((type) => {
+    const text = (n: string) => {
+      const t = sys.readText(`${dir}/${type}/${n}`);
+      return t.ok ? t.value : null;
+    };
+    const avail = text('available_instances');
+    return { type, name: text('name'), availableInstances: avail === null ? null : parseDecAttr(avail), deviceApi: text('device_api') };
+  });
 }
 
 /** "0x8086" -> 0x8086; null for anything that is not one hex number. */

@@ -323,6 +323,20 @@ export class SysRoot {
     }
   }
 
+  /**
+   * Whether this user may open a device node for reading and writing, by access(2): it is never
+   * opened. Only on the live host (a snapshot's permissions are not the host's): null elsewhere.
+   */
+  userMayOpen(rel: string): boolean | null {
+    if (!this.live) return null;
+    try {
+      fs.accessSync(this.abs(rel), fs.constants.R_OK | fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The text of a symlink: the kernel's own fact ("../../../../kernel/iommu_groups/13"). */
   readLink(rel: string): Got<string> {
     const at = this.locate('link', rel);

@@ -1,6 +1,7 @@
 // Output of the pre-flight commands (host, check, explain) in every format: text for people
 // (the table format), JSON, and plain TSV. Every string from the tree goes through visible().
 import type { ChalkInstance } from 'chalk';
+import type { BootChange } from '../analyse/boot-loader.js';
 import type { CheckReport, GroupCheck, Outcome } from '../analyse/check.js';
 import type { Explanation } from '../analyse/explain.js';
 import { STATUS_RANK, type Finding, type Status } from '../analyse/findings.js';
@@ -48,14 +49,25 @@ function para(text: string, width: number | null, indent = '', hang = indent.len
 }
 
 // ---- host
-export function renderHostText(f: readonly Finding[], verdict: Status, c: ChalkInstance, width: number | null = null): string {
+export function renderHostText(f: readonly Finding[], verdict: Status, c: ChalkInstance, width: number | null = null, boot: BootChange | null = null): string {
   const unknown = f.filter((x) => x.status === 'unknown').length;
   const word = verdict === 'fail' ? 'NOT READY' : unknown > 0 ? `ready as far as this tree shows (${plural(unknown, 'item')} unknown)` : 'ready for VFIO passthrough';
-  return [...findingLines(f, c, '', false, width), '', `host: ${paint(verdict, c)(word)}`, ''].join('\n');
+  return [...findingLines(f, c, '', false, width), '', ...(boot ? bootLines(boot, width) : []), `host: ${paint(verdict, c)(word)}`, ''].join('\n');
 }
 
-export function renderHostJson(f: readonly Finding[], verdict: Status, root: string): string {
-  return safeJson({ schemaVersion: SCHEMA_VERSION, command: 'host', root, ready: verdict !== 'fail', findings: f }) + '\n';
+/** The kernel command-line change: the edit and the command, for the way this host boots (or each common way). */
+function bootLines(b: BootChange, width: number | null): string[] {
+  const what = [...b.remove.map((r) => `remove ${r}`), ...b.add.map((a) => `add ${a}`)].join(', ');
+  const out = para(`To ${what} on the kernel command line (printed, not run; reboot afterwards):`, width);
+  for (const o of b.options) {
+    out.push(`  ${b.detected ? `${o.loader}, seen from ${o.evidence.join(', ')}` : o.loader}:`);
+    for (const s of o.steps) out.push(...(s.argv && width !== null ? wrapCommand(visible(s.line), width, 4) : [`    ${visible(s.line)}`]));
+  }
+  return [...out, ''];
+}
+
+export function renderHostJson(f: readonly Finding[], verdict: Status, root: string, boot: BootChange | null = null): string {
+  return safeJson({ schemaVersion: SCHEMA_VERSION, command: 'host', root, ready: verdict !== 'fail', findings: f, bootChange: boot }) + '\n';
 }
 
 /** status, code, subject, message: one finding per line. */

@@ -1,0 +1,82 @@
+// `host`'s virtualization items, as libvirt's virt-host-validate checks them for QEMU/KVM, plus the
+// VFIO ones beyond the IOMMU: iommufd, VFIO device cdevs, vfio-pci options. Each says what was read;
+// what the tree does not hold is unknown (captures rarely hold /dev), never a failure. Pure.
+import { finding, truthy, type Finding } from './findings.js';
+import type { Model } from '../model/types.js';
+
+export function virtFindings(model: Model): Finding[] {
+  const h = model.host;
+  const v = h.virt;
+  const live = model.root === '/';
+  const out: Finding[] = [];
+  if (v === null) return out;
+  const nodes = v.nodes;
+  const mods = v.modules;
+
+  // CPU
+  const cpu = v.cpu;
+  if (cpu === null) out.push(finding('CPU_VIRT', 'unknown', 'cpu', 'proc/cpuinfo is not in this tree: hardware virtualization not checked', ['proc/cpuinfo']));
+  else if (cpu.arch === 'x86' && cpu.flag !== null) out.push(finding('CPU_VIRT', 'ok', 'cpu', `hardware virtualization: ${cpu.flag === 'vmx' ? 'Intel VT-x (vmx)' : 'AMD-V (svm)'}`, ['proc/cpuinfo: flags']));
+  else if (cpu.arch === 'x86') out.push(finding('CPU_VIRT', 'fail', 'cpu', 'no vmx or svm flag in /proc/cpuinfo: enable Intel VT-x or AMD-V (SVM) in the firmware setup (the kernel hides the flag when firmware disables it)', ['proc/cpuinfo: flags']));
+  else out.push(finding('CPU_VIRT', 'info', 'cpu', `${cpu.arch === 'arm64' ? 'arm64: KVM needs the kernel started at EL2 (hypervisor mode); /dev/kvm tells whether it was' : 'not an x86 CPU: /dev/kvm tells whether KVM is available'}`, ['proc/cpuinfo']));
+
+  // KVM modules and /dev/kvm
+  if (mods === null) out.push(finding('KVM_MODULES', 'unknown', 'kvm', 'sys/module not readable here', ['sys/module']));
+  else {
+    const loaded = ['kvm', 'kvm_intel', 'kvm_amd'].filter((m) => mods[m]);
+    const vendor = cpu?.flag === 'vmx' ? 'kvm_intel' : cpu?.flag === 'svm' ? 'kvm_amd' : null;
+    // Off the live host a missing module may only be missing from the capture.
+    if (!mods['kvm'] && !live) out.push(finding('KVM_MODULES', 'unknown', 'kvm', 'sys/module in this tree has no kvm: not loaded on that host, or left out of the capture', ['sys/module']));
+    else if (!mods['kvm']) out.push(finding('KVM_MODULES', cpu?.arch === 'x86' ? 'fail' : 'info', 'kvm', `kvm is not loaded: sudo modprobe ${vendor ?? 'kvm_intel (or kvm_amd)'}`, ['sys/module']));
+    else if (vendor !== null && !mods[vendor]) out.push(finding('KVM_MODULES', live ? 'fail' : 'unknown', 'kvm', `kvm is loaded but ${vendor} is not${live ? `: sudo modprobe ${vendor}` : ' in this tree'}`, ['sys/module']));
+    else out.push(finding('KVM_MODULES', 'ok', 'kvm', `loaded: ${loaded.join(', ')}`, ['sys/module']));
+  }
+  if (nodes === null) out.push(finding('KVM_DEVICE', 'unknown', '/dev/kvm', 'this tree has no dev/ directory: /dev/kvm not checked', []));
+  else if (!nodes.kvm) {
+    out.push(
+      live
+        ? finding('KVM_DEVICE', 'fail', '/dev/kvm', '/dev/kvm does not exist: no VM can use KVM here (load the kvm modules; in a VM, enable nested virtualization on its host)', ['dev/kvm (lstat)'])
+        : finding('KVM_DEVICE', 'unknown', '/dev/kvm', '/dev/kvm is not in this tree (snapshots hold only the device nodes they looked at)', ['dev/kvm']),
+    );
+  } else if (nodes.kvmAccess === false) {
+    out.push(finding('KVM_DEVICE', 'warn', '/dev/kvm', '/dev/kvm exists but this user cannot open it read-write: add the user to its group (usually kvm: sudo usermod -aG kvm "$USER", then log in again); libvirt and root are not affected', ['dev/kvm (access(2), not opened)']));
+  } else {
+    out.push(finding('KVM_DEVICE', 'ok', '/dev/kvm', nodes.kvmAccess === true ? '/dev/kvm exists and this user may open it (checked with access(2), not opened)' : '/dev/kvm exists (who may open it is not checked off the live host)', ['dev/kvm']));
+  }
+
+  // Networking helpers: info only.
+  if (nodes !== null) {
+    const note = (code: string, node: boolean, mod: boolean | undefined, path: string, what: string, load: string) =>
+      out.push(finding(code, node ? 'ok' : 'info', path, node ? `${path} exists${mod ? ` (${load} loaded)` : ''}` : live ? `${path} does not exist: ${what} (sudo modprobe ${load})` : `${path} is not in this tree`, [path.slice(1)]));
+    note('VHOST_NET', nodes.vhostNet, mods?.['vhost_net'], '/dev/vhost-net', 'virtio-net falls back to the slower userspace path', 'vhost_net');
+    note('TUN', nodes.tun, mods?.['tun'], '/dev/net/tun', 'tap networking needs it', 'tun');
+  }
+
+  // iommufd and VFIO device cdevs (6.2+ and 6.6+).
+  const iommufdMod = h.modules?.['iommufd'] ?? null;
+  const devIommu = h.devNodes?.iommu ?? null;
+  if (devIommu === true) out.push(finding('IOMMUFD', 'ok', 'iommufd', `/dev/iommu exists: VFIO can use iommufd (Linux 6.2+)${iommufdMod ? '; iommufd loaded' : ''}`, ['dev/iommu']));
+  else if (devIommu === false && live) out.push(finding('IOMMUFD', 'info', 'iommufd', `/dev/iommu does not exist: QEMU and libvirt use the VFIO group (type1) interface instead; iommufd needs Linux 6.2+ with IOMMUFD${iommufdMod === false ? ' (sudo modprobe iommufd)' : ''}`, ['dev/iommu']));
+  else out.push(finding('IOMMUFD', 'unknown', 'iommufd', '/dev/iommu is not in this tree', ['dev/iommu']));
+
+  const bound = model.devices.filter((d) => d.pci !== null && d.driver !== null && /vfio/.test(d.driver));
+  for (const d of bound) {
+    const cdev = d.pci!.vfioDev;
+    if (cdev === null) out.push(finding('VFIO_CDEV', 'info', d.name, `bound to ${d.driver} without a vfio-dev entry (kernel before 6.1): the group node serves`, [`${d.path}/vfio-dev`]));
+    else if (d.pci!.vfioCdev === null) out.push(finding('VFIO_CDEV', 'info', d.name, `${cdev} has no device cdev (kernel before 6.6, or built without VFIO_DEVICE_CDEV): QEMU and libvirt use the group node /dev/vfio/${d.group ?? 'N'}`, [`${d.path}/vfio-dev/${cdev}/dev absent`]));
+    else if (nodes?.vfioDevices?.includes(cdev)) out.push(finding('VFIO_CDEV', 'ok', d.name, `/dev/vfio/devices/${cdev} exists`, [`${d.path}/vfio-dev/${cdev}`, `dev/vfio/devices/${cdev} (lstat)`]));
+    else if (nodes !== null && live) out.push(finding('VFIO_CDEV', 'warn', d.name, `sys says ${cdev} but /dev/vfio/devices/${cdev} does not exist (udev may not have created it)`, [`${d.path}/vfio-dev/${cdev}`, `dev/vfio/devices/${cdev}`]));
+    else out.push(finding('VFIO_CDEV', 'info', d.name, `device cdev ${cdev} (its /dev node is not in this tree)`, [`${d.path}/vfio-dev/${cdev}`]));
+  }
+
+  // vfio-pci options in force.
+  const p = h.moduleParams;
+  if (h.modules?.['vfio_pci']) {
+    const on = ['disable_idle_d3', 'disable_vga', 'enable_sriov', 'nointxmask', 'disable_denylist'].filter((k) => truthy(p[`vfio_pci/${k}`]));
+    const read = Object.keys(p).filter((k) => k.startsWith('vfio_pci/'));
+    if (read.length > 0) {
+      out.push(finding('VFIO_PCI_OPTIONS', 'info', 'vfio-pci', on.length ? `options on: ${on.join(', ')}${on.includes('disable_denylist') ? ' (devices the kernel keeps from VFIO are allowed)' : ''}` : 'no non-default options (disable_idle_d3, disable_vga, enable_sriov, nointxmask, disable_denylist all off)', read.map((k) => `sys/module/${k.replace('/', '/parameters/')} = ${p[k]}`)));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+// `check --emit libvirt|qemu|proxmox`: the VM configuration for a ready request, on stdout and
+// nothing else. Addresses come from the model's parsed numbers, never from raw sysfs text.
+import type { VmSlot } from '../analyse/vm-config.js';
+
+export const EMIT_KINDS = ['libvirt', 'qemu', 'proxmox'] as const;
+export type EmitKind = (typeof EMIT_KINDS)[number];
+
+export interface EmitOptions {
+  /** x-vga=on for a boot VGA target (QEMU, Proxmox). */
+  vga: boolean;
+}
+
+const h = (n: number, w: number) => '0x' + n.toString(16).padStart(w, '0');
+
+/** First guest controller index used for a multifunction slot (high, to stay clear of a VM's own). */
+const FIRST_PORT = 0x10;
+
+/**
+ * libvirt: one <hostdev managed='yes'> per function, to paste into <devices> (virsh edit). A
+ * multifunction slot gets a pcie-root-port of its own, its functions one guest slot, multifunction='on'.
+ */
+export function emitLibvirt(slots: readonly VmSlot[]): string {
+  const out: string[] = [`<!-- iommu-groups check, emit libvirt: paste into <devices> (virsh edit VM). -->`];
+  let port = FIRST_PORT;
+  for (const s of slots) {
+    const multi = s.functions.length > 1;
+    if (multi) {
+      out.push(`<!-- ${s.slot}: its functions share one guest slot on pcie-root-port ${port} (q35 machines; change index and bus if the VM has that controller already) -->`);
+      out.push(`<controller type='pci' model='pcie-root-port' index='${port}'/>`);
+    }
+    for (const f of s.functions) {
+      out.push(`<hostdev mode='subsystem' type='pci' managed='yes'>`);
+      out.push(`  <source>`);
+      out.push(`    <address domain='${h(f.domain, 4)}' bus='${h(f.bus, 2)}' slot='${h(f.slot, 2)}' function='${h(f.function, 1)}'/>`);
+      out.push(`  </source>`);
+      if (multi) out.push(`  <address type='pci' domain='0x0000' bus='${h(port, 2)}' slot='0x00' function='${h(f.function, 1)}'${f === s.functions[0] ? " multifunction='on'" : ''}/>`);
+      out.push(`</hostdev>`);
+    }
+    if (multi) port++;
+  }
+  return out.join('\n') + '\n';
+}
+
+/** QEMU: -device arguments, one per line, continued with " \" so they paste into a command line. */
+export function emitQemu(slots: readonly VmSlot[], o: EmitOptions): string {
+  const args: string[] = [];
+  let port = FIRST_PORT;
+  for (const s of slots) {
+    const multi = s.functions.length > 1;
+    const bus = `ig-rp${port}`;
+    if (multi) args.push(`-device pcie-root-port,id=${bus},chassis=${port},slot=${port}`);
+    for (const f of s.functions) {
+      const props = [`host=${f.address}`];
+      if (multi) props.push(`bus=${bus}`, `addr=00.${f.function}`, ...(f === s.functions[0] ? ['multifunction=on'] : []));
+      if (o.vga && f.bootVga) props.push('x-vga=on');
+      args.push(`-device vfio-pci,${props.join(',')}`);
+    }
+    if (multi) port++;
+  }
+  return args.map((a, i) => (i < args.length - 1 ? `${a} \\` : a)).join('\n') + '\n';
+}
+
+/** Proxmox: qm set VMID -hostpciN, a whole slot as one entry (as Proxmox writes it), pcie=1 (q35). */
+export function emitProxmox(slots: readonly VmSlot[], o: EmitOptions, vmid = 'VMID'): string {
+  const parts: string[] = [];
+  let n = 0;
+  for (const s of slots) {
+    const entries = s.whole && s.functions.length > 1 ? [{ id: s.slot, vga: s.functions.some((f) => f.bootVga) }] : s.functions.map((f) => ({ id: f.address, vga: f.bootVga }));
+    for (const e of entries) parts.push(`-hostpci${n++} ${e.id},pcie=1${o.vga && e.vga ? ',x-vga=1' : ''}`);
+  }
+  return `qm set ${vmid} ${parts.join(' ')}\n`;
+}

@@ -1,0 +1,186 @@
+// The whole way to a running VM: host's virtualization items (what virt-host-validate checks), the
+// boot-loader step for each way a host boots, check --emit validated by libvirt's schema and by
+// QEMU, and per-device ROM, mdev types and SR-IOV. Trees derived from the real captures, with the
+// files each case needs written the way the kernel (or a snapshot's stand-in for a device node) has them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fixture, fixtureCopy, hasCommand, tempDir } from './helpers.mjs';
+import { runInProcess } from './mutate.mjs';
+
+const put = (root, rel, text = '') => {
+  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+  fs.writeFileSync(path.join(root, rel), text);
+};
+const devDir = (root, a) => fs.realpathSync(path.join(root, 'sys/bus/pci/devices', a));
+
+async function cli(args) {
+  const r = await runInProcess(args);
+  assert.equal(r.threw, null);
+  return r;
+}
+
+/** host's plain records for these codes: "status\tCODE\tsubject\tmessage". */
+async function hostLines(root, codes) {
+  const r = await cli(['host', '--root', root, '--format', 'plain']);
+  return r.out.split('\n').filter((l) => codes.includes(l.split('\t')[1]));
+}
+
+const CPU_VMX = 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme de pse vmx sse2 ssse3\n\nprocessor\t: 1\n';
+
+test('host: CPU, KVM, vhost-net, tun, iommufd and VFIO cdevs on a tree that holds them', async () => {
+  const root = fixtureCopy('q35-intel-vfio');
+  put(root, 'proc/cpuinfo', CPU_VMX);
+  for (const m of ['kvm', 'kvm_intel', 'vhost_net', 'tun', 'iommufd']) fs.mkdirSync(path.join(root, 'sys/module', m), { recursive: true });
+  // Device nodes as a snapshot keeps them: empty stand-in files (lstat only, never opened).
+  for (const n of ['dev/kvm', 'dev/vhost-net', 'dev/net/tun', 'dev/iommu', 'dev/vfio/vfio', 'dev/vfio/devices/vfio1']) put(root, n);
+  // A 6.6+ kernel with VFIO_DEVICE_CDEV gives vfio-dev/vfioN a dev attribute (the 6.1 capture has none).
+  fs.writeFileSync(path.join(devDir(root, '0000:0b:01.0'), 'vfio-dev', 'vfio1', 'dev'), '511:1\n');
+  assert.deepEqual(await hostLines(root, ['CPU_VIRT', 'KVM_MODULES', 'KVM_DEVICE', 'VHOST_NET', 'TUN', 'IOMMUFD', 'VFIO_CDEV']), [
+    'ok\tCPU_VIRT\tcpu\thardware virtualization: Intel VT-x (vmx)',
+    'ok\tKVM_MODULES\tkvm\tloaded: kvm, kvm_intel',
+    'ok\tKVM_DEVICE\t/dev/kvm\t/dev/kvm exists (who may open it is not checked off the live host)',
+    'ok\tVHOST_NET\t/dev/vhost-net\t/dev/vhost-net exists (vhost_net loaded)',
+    'ok\tTUN\t/dev/net/tun\t/dev/net/tun exists (tun loaded)',
+    'ok\tIOMMUFD\tiommufd\t/dev/iommu exists: VFIO can use iommufd (Linux 6.2+); iommufd loaded',
+    'info\tVFIO_CDEV\t0000:02:00.0\tvfio0 has no device cdev (kernel before 6.6, or built without VFIO_DEVICE_CDEV): QEMU and libvirt use the group node /dev/vfio/14',
+    'ok\tVFIO_CDEV\t0000:0b:01.0\t/dev/vfio/devices/vfio1 exists',
+  ]);
+});
+
+test('host: no vmx/svm flag fails; arm64 defers to /dev/kvm; a capture without /dev or cpuinfo is unknown, not a failure', async () => {
+  const root = fixtureCopy('q35-intel');
+  put(root, 'proc/cpuinfo', 'processor\t: 0\nflags\t\t: fpu sse2\n');
+  assert.deepEqual(await hostLines(root, ['CPU_VIRT']), ['fail\tCPU_VIRT\tcpu\tno vmx or svm flag in /proc/cpuinfo: enable Intel VT-x or AMD-V (SVM) in the firmware setup (the kernel hides the flag when firmware disables it)']);
+  put(root, 'proc/cpuinfo', 'processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm\nCPU implementer\t: 0x41\n');
+  assert.match((await hostLines(root, ['CPU_VIRT']))[0], /^info\tCPU_VIRT\tcpu\tarm64: KVM needs the kernel started at EL2/);
+  assert.deepEqual(await hostLines(fixture('q35-intel'), ['CPU_VIRT', 'KVM_MODULES', 'KVM_DEVICE']), [
+    'unknown\tCPU_VIRT\tcpu\tproc/cpuinfo is not in this tree: hardware virtualization not checked',
+    'unknown\tKVM_MODULES\tkvm\tsys/module in this tree has no kvm: not loaded on that host, or left out of the capture',
+    'unknown\tKVM_DEVICE\t/dev/kvm\tthis tree has no dev/ directory: /dev/kvm not checked',
+  ]);
+});
+
+/** q35-noiommu with a VT-d (DMAR) table: firmware has an IOMMU the kernel did not enable. */
+function iommuOffTree(cmdline = 'BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet') {
+  const root = fixtureCopy('q35-noiommu');
+  put(root, 'sys/firmware/acpi/tables/DMAR');
+  put(root, 'proc/cmdline', cmdline + '\n');
+  return root;
+}
+
+async function bootStep(root) {
+  const r = await cli(['host', '--root', root, '--format', 'table']);
+  const out = r.out.split('\n');
+  const from = out.findIndex((l) => l.startsWith('To '));
+  return out.slice(from, out.findIndex((l, i) => i > from && l === ''));
+}
+
+test('boot-loader step: GRUB on Debian, the exact line to change and update-grub', async () => {
+  const root = iommuOffTree('BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet intel_iommu=off');
+  put(root, 'etc/default/grub', 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=off"\nGRUB_CMDLINE_LINUX=""\n');
+  put(root, 'etc/os-release', 'ID=debian\n');
+  put(root, 'usr/sbin/update-grub', '#!/bin/sh\n');
+  assert.deepEqual(await bootStep(root), [
+    'To remove intel_iommu=off, add intel_iommu=on on the kernel command line (printed, not run; reboot afterwards):',
+    '  GRUB, seen from etc/default/grub:',
+    '    In /etc/default/grub change the line',
+    '        GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=off"',
+    '    to',
+    '        GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on"',
+    '    sudo update-grub',
+  ]);
+  assert.deepEqual(await hostLines(root, ['BOOT_LOADER']), ['info\tBOOT_LOADER\tkernel command line\tremove intel_iommu=off, add intel_iommu=on: this host boots with GRUB; the edit and the command are below']);
+});
+
+test('boot-loader step: Proxmox with systemd-boot, Fedora with grubby, Pop!_OS with kernelstub, and unknown', async () => {
+  const pve = iommuOffTree();
+  put(pve, 'etc/kernel/proxmox-boot-uuids', 'ABCD-1234\n');
+  put(pve, 'etc/kernel/cmdline', 'root=ZFS=rpool/ROOT/pve-1 boot=zfs\n');
+  assert.deepEqual(await bootStep(pve), [
+    'To add intel_iommu=on on the kernel command line (printed, not run; reboot afterwards):',
+    '  systemd-boot via proxmox-boot-tool (Proxmox VE), seen from etc/kernel/proxmox-boot-uuids, etc/kernel/cmdline:',
+    '    In /etc/kernel/cmdline change the line',
+    '        root=ZFS=rpool/ROOT/pve-1 boot=zfs',
+    '    to',
+    '        root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=on',
+    '    sudo proxmox-boot-tool refresh',
+  ]);
+  const fedora = iommuOffTree();
+  put(fedora, 'etc/os-release', 'ID=fedora\n');
+  put(fedora, 'usr/sbin/grubby', '');
+  assert.deepEqual((await bootStep(fedora)).slice(1), ['  GRUB via grubby (Fedora, RHEL and relatives), seen from grubby:', "    sudo grubby --update-kernel=ALL --args=intel_iommu=on"]);
+  const pop = iommuOffTree();
+  put(pop, 'etc/os-release', 'NAME="Pop!_OS"\nID=pop\nID_LIKE="ubuntu debian"\n');
+  assert.deepEqual((await bootStep(pop)).slice(1), ['  kernelstub (Pop!_OS), seen from etc/os-release: ID=pop:', '    sudo kernelstub -a intel_iommu=on']);
+  const none = iommuOffTree();
+  const steps = await bootStep(none);
+  assert.deepEqual(steps.filter((l) => /^  \S/.test(l)), ['  GRUB (Debian, Ubuntu, Arch, ...):', '  GRUB via grubby (Fedora, RHEL):', '  systemd-boot via proxmox-boot-tool (Proxmox VE):', '  kernelstub (Pop!_OS):']);
+  assert.match((await hostLines(none, ['BOOT_LOADER']))[0], /^unknown\tBOOT_LOADER\t/);
+  // JSON carries the same, commands as argv.
+  const j = JSON.parse((await cli(['host', '--root', fedora, '--format', 'json'])).out);
+  assert.deepEqual(j.bootChange.options[0].steps, [{ line: 'sudo grubby --update-kernel=ALL --args=intel_iommu=on', argv: ['sudo', 'grubby', '--update-kernel=ALL', '--args=intel_iommu=on'] }]);
+});
+
+const VALIDATE = hasCommand('virt-xml-validate') && hasCommand('xmllint') ? false : 'needs virt-xml-validate and xmllint (apt-get install libvirt-clients libxml2-utils; CI installs them)';
+const QEMU = hasCommand('qemu-system-x86_64') ? false : 'needs qemu-system-x86_64 (apt-get install qemu-system-x86; CI installs it)';
+
+test('check --emit libvirt: accepted by libvirt\'s own schema (virt-xml-validate); multifunction keeps one guest slot', { skip: VALIDATE }, async () => {
+  const r = await cli(['check', '05:00.0', '05:00.1', '--root', fixture('q35-intel-vfio'), '--emit', 'libvirt']);
+  assert.deepEqual([r.code, r.err], [0, '']);
+  assert.match(r.out, /<address type='pci' domain='0x0000' bus='0x10' slot='0x00' function='0x0' multifunction='on'\/>/);
+  assert.match(r.out, /<address type='pci' domain='0x0000' bus='0x10' slot='0x00' function='0x1'\/>/);
+  const dir = tempDir('emit');
+  const xml = path.join(dir, 'vm.xml');
+  fs.writeFileSync(xml, `<domain type='kvm'><name>t</name><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>\n${r.out}</devices></domain>\n`);
+  const v = spawnSync('virt-xml-validate', [xml, 'domain'], { encoding: 'utf8' });
+  assert.equal(v.status, 0, `virt-xml-validate: ${v.stdout}${v.stderr}${v.error ?? ''}`);
+});
+
+test('check --emit qemu: QEMU accepts every property (it stops only at the missing host device)', { skip: QEMU }, async () => {
+  const r = await cli(['check', '05:00.0', '05:00.1', '--root', fixture('q35-intel-vfio'), '--emit', 'qemu']);
+  assert.equal(r.out, '-device pcie-root-port,id=ig-rp16,chassis=16,slot=16 \\\n-device vfio-pci,host=0000:05:00.0,bus=ig-rp16,addr=00.0,multifunction=on \\\n-device vfio-pci,host=0000:05:00.1,bus=ig-rp16,addr=00.1\n');
+  const args = r.out.replace(/ \\\n/g, ' ').trim().split(' ');
+  const q = spawnSync('qemu-system-x86_64', ['-machine', 'q35', '-nodefaults', '-display', 'none', '-S', ...args], { encoding: 'utf8', timeout: 30000 });
+  assert.ok(q.error === undefined, `qemu-system-x86_64: ${q.error}`);
+  assert.match(q.stderr, /vfio \/sys\/bus\/pci\/devices\/0000:05:00\.0: no such host device/);
+  assert.doesNotMatch(q.stderr, /not found|Invalid parameter|Parameter .* expects/);
+  const vga = await cli(['check', '00:01.0', '--root', fixture('q35-intel-vfio'), '--emit', 'qemu', '--x-vga']);
+  assert.equal(vga.out, '-device vfio-pci,host=0000:00:01.0,x-vga=on\n');
+});
+
+test('check --emit proxmox: a whole slot as one entry; a blocked request prints nothing and keeps its exit code', async () => {
+  const p = await cli(['check', '05:00.0', '05:00.1', '--root', fixture('q35-intel-vfio'), '--emit', 'proxmox', '--vmid', '101']);
+  assert.equal(p.out, 'qm set 101 -hostpci0 0000:05:00,pcie=1\n');
+  const one = await cli(['check', '0b:01.0', '--root', fixture('q35-intel-vfio'), '--emit', 'proxmox']);
+  assert.equal(one.out, 'qm set VMID -hostpci0 0000:0b:01.0,pcie=1\n');
+  const blocked = await cli(['check', '00:1f.2', '--root', fixture('q35-intel-vfio'), '--emit', 'libvirt']);
+  assert.deepEqual([blocked.code, blocked.out, blocked.err], [1, '', 'iommu-groups: no VM configuration: the request is blocked (iommu-groups check 00:1f.2 says why)\n']);
+  const bad = await cli(['check', '0b:01.0', '--root', fixture('q35-intel-vfio'), '--emit', 'proxmox', '--vmid', '1;rm']);
+  assert.equal(bad.code, 2);
+});
+
+test('devices: ROM path, mdev types and SR-IOV in list JSON and in check', async () => {
+  const root = fixtureCopy('q35-intel');
+  const vga = devDir(root, '0000:00:01.0');
+  fs.writeFileSync(path.join(vga, 'rom'), '');
+  const t = path.join(vga, 'mdev_supported_types', 'i915-GVTg_V5_4');
+  fs.mkdirSync(t, { recursive: true });
+  fs.writeFileSync(path.join(t, 'name'), 'GVTg_V5_4\n');
+  fs.writeFileSync(path.join(t, 'available_instances'), '2\n');
+  fs.writeFileSync(path.join(t, 'device_api'), 'vfio-pci\n');
+  // A VF of the e1000e NIC, as the kernel links it (physfn).
+  const vf = devDir(root, '0000:02:00.0');
+  fs.symlinkSync(path.relative(vf, devDir(root, '0000:01:00.0')), path.join(vf, 'physfn'));
+  const list = JSON.parse((await cli(['list', '--root', root, '--format', 'json'])).out);
+  const m = list.groups.flatMap((g) => g.members).find((x) => x.name === '0000:00:01.0');
+  assert.equal(m.pci.rom, 'sys/devices/pci0000:00/0000:00:01.0/rom');
+  assert.deepEqual(m.pci.mdevTypes, [{ type: 'i915-GVTg_V5_4', name: 'GVTg_V5_4', availableInstances: 2, deviceApi: 'vfio-pci' }]);
+  const c = JSON.parse((await cli(['check', '00:01.0', '--root', root, '--format', 'json'])).out);
+  assert.equal(c.groups[0].findings.find((f) => f.code === 'MDEV_CAPABLE').message, 'offers mediated devices (i915-GVTg_V5_4 (2 available)): sharing it through mdev keeps it on the host and may be the better way than passing it whole');
+  const v = JSON.parse((await cli(['check', '02:00.0', '--root', root, '--format', 'json'])).out);
+  const f = v.groups[0].findings.find((x) => x.code === 'VF_TARGET');
+  assert.deepEqual([f.status, f.message], ['info', 'a virtual function of 0000:01:00.0, whose driver (e1000e) created it and stays on the host: only this VF goes to the VM']);
+});
