@@ -38,10 +38,14 @@ test('host: CPU, KVM, vhost-net, tun, iommufd and VFIO cdevs on a tree that hold
   for (const n of ['dev/kvm', 'dev/vhost-net', 'dev/net/tun', 'dev/iommu', 'dev/vfio/vfio', 'dev/vfio/devices/vfio1']) put(root, n);
   // A 6.6+ kernel with VFIO_DEVICE_CDEV gives vfio-dev/vfioN a dev attribute (the 6.1 capture has none).
   fs.writeFileSync(path.join(devDir(root, '0000:0b:01.0'), 'vfio-dev', 'vfio1', 'dev'), '511:1\n');
-  assert.deepEqual(await hostLines(root, ['CPU_VIRT', 'KVM_MODULES', 'KVM_DEVICE', 'VHOST_NET', 'TUN', 'IOMMUFD', 'VFIO_CDEV']), [
+  put(root, 'sys/fs/cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids rdma misc\n');
+  put(root, 'sys/module/kvm_intel/parameters/tdx', 'N\n');
+  assert.deepEqual(await hostLines(root, ['CPU_VIRT', 'KVM_MODULES', 'KVM_DEVICE', 'CGROUPS', 'SECURE_GUEST', 'VHOST_NET', 'TUN', 'IOMMUFD', 'VFIO_CDEV']), [
     'ok\tCPU_VIRT\tcpu\thardware virtualization: Intel VT-x (vmx)',
     'ok\tKVM_MODULES\tkvm\tloaded: kvm, kvm_intel',
     'ok\tKVM_DEVICE\t/dev/kvm\t/dev/kvm exists (who may open it is not checked off the live host)',
+    'ok\tCGROUPS\tcgroups\tcgroup v2 controllers libvirt uses are there: cpu, cpuset, memory, io',
+    'info\tSECURE_GUEST\tsecure guests\tKVM offers no secure guests here (SEV/TDX off); passthrough does not need them',
     'ok\tVHOST_NET\t/dev/vhost-net\t/dev/vhost-net exists (vhost_net loaded)',
     'ok\tTUN\t/dev/net/tun\t/dev/net/tun exists (tun loaded)',
     'ok\tIOMMUFD\tiommufd\t/dev/iommu exists: VFIO can use iommufd (Linux 6.2+); iommufd loaded',
@@ -53,6 +57,9 @@ test('host: CPU, KVM, vhost-net, tun, iommufd and VFIO cdevs on a tree that hold
 test('host: no vmx/svm flag fails; arm64 defers to /dev/kvm; a capture without /dev or cpuinfo is unknown, not a failure', async () => {
   const root = fixtureCopy('q35-intel');
   put(root, 'proc/cpuinfo', 'processor\t: 0\nflags\t\t: fpu sse2\n');
+  // cgroup v1 without the devices and blkio hierarchies (cpu and cpuacct mounted together).
+  for (const d of ['cpu,cpuacct', 'cpuset', 'memory', 'pids']) fs.mkdirSync(path.join(root, 'sys/fs/cgroup', d), { recursive: true });
+  assert.deepEqual(await hostLines(root, ['CGROUPS']), ['warn\tCGROUPS\tcgroups\tcgroup v1 lacks devices, blkio: libvirt cannot limit VMs with them (QEMU started by hand does not need them)']);
   assert.deepEqual(await hostLines(root, ['CPU_VIRT']), ['fail\tCPU_VIRT\tcpu\tno vmx or svm flag in /proc/cpuinfo: enable Intel VT-x or AMD-V (SVM) in the firmware setup (the kernel hides the flag when firmware disables it)']);
   put(root, 'proc/cpuinfo', 'processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm\nCPU implementer\t: 0x41\n');
   assert.match((await hostLines(root, ['CPU_VIRT']))[0], /^info\tCPU_VIRT\tcpu\tarm64: KVM needs the kernel started at EL2/);

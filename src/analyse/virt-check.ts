@@ -44,6 +44,26 @@ export function virtFindings(model: Model): Finding[] {
     out.push(finding('KVM_DEVICE', 'ok', '/dev/kvm', nodes.kvmAccess === true ? '/dev/kvm exists and this user may open it (checked with access(2), not opened)' : '/dev/kvm exists (who may open it is not checked off the live host)', ['dev/kvm']));
   }
 
+  // cgroup controllers libvirt puts VMs in (virt-host-validate's list; on v2 cpuacct is part of cpu,
+  // devices is eBPF and blkio is io).
+  const cg = v.cgroups;
+  if (cg === null) out.push(finding('CGROUPS', 'unknown', 'cgroups', 'sys/fs/cgroup is not in this tree: the controllers libvirt uses are not checked', ['sys/fs/cgroup']));
+  else {
+    const need = cg.version === 2 ? ['cpu', 'cpuset', 'memory', 'io'] : ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'blkio'];
+    const missing = need.filter((c) => !cg.controllers.includes(c));
+    out.push(
+      missing.length === 0
+        ? finding('CGROUPS', 'ok', 'cgroups', `cgroup v${cg.version} controllers libvirt uses are there: ${need.join(', ')}`, [cg.version === 2 ? 'sys/fs/cgroup/cgroup.controllers' : 'sys/fs/cgroup'])
+        : finding('CGROUPS', 'warn', 'cgroups', `cgroup v${cg.version} lacks ${missing.join(', ')}: libvirt cannot limit VMs with them (QEMU started by hand does not need them)`, [cg.version === 2 ? 'sys/fs/cgroup/cgroup.controllers' : 'sys/fs/cgroup']),
+    );
+  }
+  // Secure guests (AMD SEV, Intel TDX): information, as virt-host-validate gives it.
+  const sg = v.secureGuest;
+  const on = [truthy(sg.sev) ? 'AMD SEV (kvm_amd sev)' : null, truthy(sg.tdx) ? 'Intel TDX (kvm_intel tdx)' : null].filter((x): x is string => x !== null);
+  if (on.length > 0) out.push(finding('SECURE_GUEST', 'info', 'secure guests', `KVM offers ${on.join(' and ')}`, ['sys/module/kvm_amd/parameters/sev', 'sys/module/kvm_intel/parameters/tdx']));
+  else if (sg.sev !== null || sg.tdx !== null) out.push(finding('SECURE_GUEST', 'info', 'secure guests', 'KVM offers no secure guests here (SEV/TDX off); passthrough does not need them', ['sys/module/kvm_amd/parameters/sev', 'sys/module/kvm_intel/parameters/tdx']));
+  else out.push(finding('SECURE_GUEST', 'info', 'secure guests', 'not known: no kvm_amd sev or kvm_intel tdx parameter in this tree; passthrough does not need them', []));
+
   // Networking helpers: info only.
   if (nodes !== null) {
     const note = (code: string, node: boolean, mod: boolean | undefined, path: string, what: string, load: string) =>

@@ -139,7 +139,21 @@ function readVirt(sys: SysRoot, moduleList: string[] | null, errors: ErrorMap): 
     const kvm = there('dev/kvm');
     nodes = { kvm, kvmAccess: kvm ? sys.userMayOpen('dev/kvm') : null, vhostNet: there('dev/vhost-net'), tun: there('dev/net/tun'), vfioDevices: l.ok ? l.value : null };
   }
-  return { cpu, modules, nodes };
+  const param = (mod: string, name: string) => {
+    if (!moduleList?.includes(mod)) return null;
+    const t = sys.readText(`sys/module/${mod}/parameters/${name}`);
+    return t.ok ? t.value : null;
+  };
+  return { cpu, modules, cgroups: readCgroups(sys), secureGuest: { sev: param('kvm_amd', 'sev'), tdx: param('kvm_intel', 'tdx') }, nodes };
+}
+
+/** cgroup v2 names its controllers in one file; v1 mounts a hierarchy per controller (or "cpu,cpuacct"). */
+function readCgroups(sys: SysRoot): VirtFacts['cgroups'] {
+  const v2 = sys.readText('sys/fs/cgroup/cgroup.controllers');
+  if (v2.ok) return { version: 2, controllers: v2.value.split(/\s+/).filter(Boolean).sort() };
+  const v1 = sys.list('sys/fs/cgroup');
+  if (!v1.ok || v1.value.length === 0) return null;
+  return { version: 1, controllers: [...new Set(v1.value.flatMap((n) => n.split(',')))].sort() };
 }
 
 function readBoot(sys: SysRoot): BootFacts {
