@@ -1,18 +1,17 @@
 // The command line: options, help, and the mapping of errors to exit codes. The only module that
 // touches process.* (through the Io it is given, so tests can run it in-process too).
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { type BusesOptions, runBuses } from './commands/buses.js';
+// Commands are loaded when they run: --version, --help and each command load only what they use.
+import type { BusesOptions } from './commands/buses.js';
 import { addCommon, collect, exitHelp, NO_IOMMU_EXIT, NO_MATCH_EXIT, type CommonOptions } from './commands/common.js';
-import { type ListOptions, runList } from './commands/list.js';
-import { runCheck, runExplain, runHost, type CheckOptions } from './commands/preflight.js';
-import { runSnapshot } from './commands/snapshot.js';
-import { runWatch, type WatchOptions } from './commands/watch.js';
-import { runTree, TREE_FORMATS, type TreeOptions } from './commands/tree.js';
+import type { ListOptions } from './commands/list.js';
+import type { CheckOptions } from './commands/preflight.js';
+import type { WatchOptions } from './commands/watch.js';
+import type { TreeOptions } from './commands/tree.js';
 import { AppError, EXIT } from './errors.js';
 import { CLASS_FILTERS } from './model/pci-class.js';
 import { EMIT_KINDS } from './render/emit.js';
-import { completionScript } from './render/completion.js';
-import { REPORT_FORMATS } from './render/format.js';
+import { REPORT_FORMATS, TREE_FORMATS } from './render/format.js';
 import { visible } from './render/safe-text.js';
 import type { Io } from './io.js';
 
@@ -94,7 +93,7 @@ Examples:
   iommu-groups list --format nfd > /etc/kubernetes/node-feature-discovery/features.d/iommu
 ${exitHelp([[0, 'success'], NO_MATCH_EXIT, NO_IOMMU_EXIT])}`)
     .action(async (opts: ListOptions) => {
-      exitCode = await runList(opts, io);
+      exitCode = await (await import('./commands/list.js')).runList(opts, io);
     });
 
   addCommon(
@@ -113,7 +112,7 @@ Examples:
   iommu-groups buses --format json
 ${exitHelp([[0, 'success'], NO_IOMMU_EXIT])}`)
     .action(async (opts: BusesOptions) => {
-      exitCode = await runBuses(opts, io);
+      exitCode = await (await import('./commands/buses.js')).runBuses(opts, io);
     });
 
   addCommon(
@@ -131,7 +130,7 @@ Examples:
   iommu-groups host --root ./capture
 ${exitHelp([[0, 'no item fails'], [1, 'an item fails (no active IOMMU is a failure)']])}`)
     .action(async (opts: CommonOptions) => {
-      exitCode = await runHost(opts, io);
+      exitCode = await (await import('./commands/preflight.js')).runHost(opts, io);
     });
 
   addCommon(
@@ -175,7 +174,7 @@ Exit codes:
   5   unknown: a fact that decides the outcome could not be read
   70  internal error (a bug: please report it with the stack trace)`)
     .action(async (targets: string[], opts: CheckOptions) => {
-      exitCode = await runCheck(targets, opts, io);
+      exitCode = await (await import('./commands/preflight.js')).runCheck(targets, opts, io);
     });
 
   addCommon(
@@ -199,7 +198,7 @@ Examples:
   iommu-groups explain 08:00.0 --assume 'pci=config_acs=xxx11x1@0000:07:00.0'
 ${exitHelp([[0, 'explained, or said why it cannot be'], NO_IOMMU_EXIT])}`)
     .action(async (targets: string[], opts: CheckOptions) => {
-      exitCode = await runExplain(targets, opts, io);
+      exitCode = await (await import('./commands/preflight.js')).runExplain(targets, opts, io);
     });
 
   addCommon(
@@ -227,7 +226,7 @@ Examples:
   iommu-groups tree --format dot | dot -Tsvg > pci.svg
 ${exitHelp([[0, 'success'], NO_MATCH_EXIT, NO_IOMMU_EXIT])}`)
     .action(async (opts: TreeOptions) => {
-      exitCode = await runTree(opts, io);
+      exitCode = await (await import('./commands/tree.js')).runTree(opts, io);
     });
 
   program
@@ -249,7 +248,7 @@ Exit codes:
   2   usage or environment error (bad --interval, --root without sys/)
   70  internal error (a bug: please report it with the stack trace)`)
     .action(async (opts: WatchOptions) => {
-      exitCode = await runWatch(opts, io);
+      exitCode = await (await import('./commands/watch.js')).runWatch(opts, io);
     });
 
   program
@@ -272,7 +271,7 @@ Exit codes:
   2   usage or environment error (OUT exists, OUT under /sys, /proc or /dev, --root without sys/)
   70  internal error (a bug: please report it with the stack trace)`)
     .action(async (out: string, opts: { root?: string }) => {
-      exitCode = await runSnapshot(out, opts, io);
+      exitCode = await (await import('./commands/snapshot.js')).runSnapshot(out, opts, io);
     });
 
   program
@@ -284,7 +283,7 @@ Examples:
   eval "$(iommu-groups completion bash)"                       # this shell
   iommu-groups completion bash | sudo tee /usr/share/bash-completion/completions/iommu-groups
   iommu-groups completion zsh > "\${fpath[1]}/_iommu-groups"`)
-    .action((shell: 'bash' | 'zsh') => {
+    .action(async (shell: 'bash' | 'zsh') => {
       const specs = program.commands
         .filter((c) => c.name() !== 'help')
         .map((c) => {
@@ -300,7 +299,7 @@ Examples:
             ...(c.name() === 'check' || c.name() === 'explain' ? { addresses: true } : {}),
           };
         });
-      io.out(completionScript(shell, specs));
+      io.out((await import('./render/completion.js')).completionScript(shell, specs));
     });
 
   if (io.argv.length <= 2) {

@@ -59,7 +59,20 @@ const row = (size, name, m, ref) => {
   console.error(`  ${String(size).padStart(5)}  ${name.padEnd(34)} ${m.median.toFixed(3).padStart(8)} s  ${ratio.padStart(7)}  ${m.rss.toFixed(1).padStart(6)} MiB`);
 };
 
+/** System calls of one run (strace -c -f), or null without strace. */
+function syscalls(cmd, args) {
+  const out = path.join(os.tmpdir(), `iommu-groups-strace-${process.pid}.txt`);
+  const r = spawnSync('strace', ['-c', '-f', '-o', out, cmd, ...args], { stdio: 'ignore' });
+  if (r.error || !fs.existsSync(out)) return null; // check exits 4 or 5 by its outcome
+  const total = /^\s*100\.00\s+\S+\s+\S+\s+(\d+)/m.exec(fs.readFileSync(out, 'utf8'));
+  fs.rmSync(out, { force: true });
+  return total ? Number(total[1]) : null;
+}
+
+// node's own start-up, measured first: list at 256 functions is compared with it.
+const bare = measure(process.execPath, ['-e', '0'], 15);
 const results = {};
+const perFunction = [];
 for (const size of SIZES) {
   const root = path.join(OUT, `t${size}`);
   const g = generate(size, root);
@@ -80,6 +93,17 @@ for (const size of SIZES) {
     buses: ours('buses', ['buses', '--format', 'plain']),
     check: ours(`check ${target}`, ['check', target, '--format', 'json']),
   };
+  if (size === Math.max(...SIZES)) {
+    const lsArgs = ['-A', 'linux-sysfs', '-O', `sysfs.path=${root}/sys/bus/pci`, '-vmm', '-D', '-nn', '-k'];
+    for (const [name, cmd, args] of [
+      ['lspci -vmm -D -nn -k', 'lspci', lsArgs],
+      ['list --format json', process.execPath, [BIN, 'list', '--format', 'json', '--root', root, ...idsArgs]],
+      [`check ${target}`, process.execPath, [BIN, 'check', target, '--format', 'json', '--root', root, ...idsArgs]],
+    ]) {
+      const n = syscalls(cmd, args);
+      if (n !== null) perFunction.push(`${name}: ${n} system calls, ${(n / g.functions).toFixed(1)} per function (strace -c -f, ${g.functions} functions)`);
+    }
+  }
   if (size === 256) {
     const loop = measure('bash', [path.join(project, 'scripts', 'classic-loop.sh'), root, ...(IDS ? [IDS] : [])], 3);
     row(size, 'classic loop (one lspci per device)', loop, lspci);
@@ -87,7 +111,6 @@ for (const size of SIZES) {
   }
 }
 const version = measure(process.execPath, [BIN, '--version'], 15);
-const bare = measure(process.execPath, ['-e', '0'], 15);
 row(0, 'iommu-groups --version', version, bare);
 row(0, 'node -e 0 (reference)', bare);
 
@@ -98,6 +121,8 @@ if (results[big]) {
   checks.push([`list --format json at ${big} functions <= 1.0x lspci`, results[big].json.median / results[big].lspci.median, (r) => r <= 1.0, 'x']);
   checks.push([`peak RSS of list --format json at ${big} functions <= 100 MiB`, results[big].json.rss, (r) => r <= 100, ' MiB']);
 }
+if (results[big]) checks.push([`check of one device at ${big} functions <= 0.5x lspci`, results[big].check.median / results[big].lspci.median, (r) => r <= 0.5, 'x']);
+if (results[256]) checks.push(['list --format json at 256 functions <= 2.0x node -e 0', results[256].json.median / bare.median, (r) => r <= 2.0, 'x']);
 if (results[256]?.loop) checks.push(['classic loop / list --format json at 256 functions >= 100x', results[256].loop.median / results[256].json.median, (r) => r >= 100, 'x']);
 checks.push(['--version / node -e 0 <= 1.5x', version.median / bare.median, (r) => r <= 1.5, 'x']);
 if (results[1024] && results[4096]) {
@@ -110,6 +135,8 @@ if (results[1024] && results[4096]) {
 console.log('\n| functions | command | median (s) | vs lspci | peak RSS (MiB) |\n|---:|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.size || '-'} | ${r.name} | ${r.median.toFixed(3)} | ${r.ratio === null ? '' : r.ratio.toFixed(2) + 'x'} | ${r.rss.toFixed(1)} |`);
 console.log(`\nruns per median: ${RUNS} (classic loop 3, start-up 15); node ${process.version}; ${IDS ?? 'no pci.ids'}`);
+for (const l of perFunction) console.log(l);
+if (perFunction.length === 0) console.log('system calls: strace not installed (apt-get install strace)');
 let missed = 0;
 for (const [name, value, ok, unit] of checks) {
   const pass = ok(value);

@@ -13,6 +13,8 @@ import { EXIT, UsageError } from '../errors.js';
 import { parseAssumed } from '../analyse/acs-params.js';
 import { deviceWhatIf, whatIf, whatIfLines } from '../analyse/what-if.js';
 import { readModel } from '../read/read-model.js';
+import { readScopedModel, withOtherIds } from '../read/read-scoped.js';
+import { formatPciAddress, parseUserAddress } from '../model/pci-address.js';
 import * as R from '../render/preflight.js';
 import type { Io } from '../io.js';
 import { chalkFor, chooseFormat, outputWidth, reportIssues, resolveRoot, type CommonOptions } from './common.js';
@@ -53,6 +55,22 @@ export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
   return findings.some((f) => f.status === 'fail') ? EXIT.FAILED : EXIT.OK;
 }
 
+/**
+ * check of PCI addresses (or --group N) reads the targets' part of the tree (read-scoped.ts);
+ * a vendor:device target, or a case the scoped read cannot answer, reads everything.
+ */
+function scopedRead(root: string, specs: readonly string[], group: string | undefined) {
+  const names: string[] = [];
+  for (const spec of specs) {
+    const a = parseUserAddress(spec);
+    if (!a.ok) return null;
+    names.push(formatPciAddress(a.address));
+  }
+  const groups = group === undefined ? [] : /^(0|[1-9][0-9]{0,8})$/.test(group) ? [Number(group)] : null;
+  if (groups === null || (names.length === 0 && groups.length === 0)) return null;
+  return readScopedModel(root, { names, groups });
+}
+
 /** check's exit code per request outcome (README "Exit codes"). */
 export const CHECK_EXIT: Record<Outcome, number> = { ready: EXIT.OK, blocked: EXIT.FAILED, steps: EXIT.STEPS, unknown: EXIT.UNKNOWN };
 
@@ -61,9 +79,10 @@ export async function runCheck(targets: string[], opts: CheckOptions, io: Io): P
   if ((opts.vmid !== undefined || opts.xVga) && opts.emit === undefined) throw new UsageError(`${opts.vmid !== undefined ? '--vmid' : '--x-vga'} goes with --emit`, 'e.g. iommu-groups check 01:00.0 --emit proxmox --vmid 101');
   const format = reportFormat(opts, io);
   const root = resolveRoot(opts, io);
-  const model = readModel(root, { preflight: true });
+  const model = scopedRead(root, targets, opts.group) ?? readModel(root, { preflight: true });
   const report = checkTargets(model, resolveTargets(model, targets, opts.group), { strict: opts.strict === true, ids: format === 'plain' ? null : readPciIds(opts.pciIds) });
-  const plan = buildPlan(model, report);
+  // A scoped read learns the other functions' ids only when a plan can use them.
+  const plan = buildPlan(model.scope && (report.outcome === 'ready' || report.outcome === 'steps') ? withOtherIds(root, model) : model, report);
   if (opts.emit !== undefined) {
     // The VM configuration alone on stdout; the exit code stays the request's.
     const slots = vmSlots(model, report);

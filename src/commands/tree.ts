@@ -9,7 +9,8 @@ import { renderTreeDot, renderTreeText } from '../render/tree.js';
 import type { Io } from '../io.js';
 import { chalkFor, finish, outputWidth, parseDeviceOption, parseGroupOption, requireGroups, resolveRoot, type CommonOptions } from './common.js';
 
-export const TREE_FORMATS = ['table', 'plain', 'dot'] as const;
+import { TREE_FORMATS } from '../render/format.js';
+export { TREE_FORMATS };
 
 export interface TreeOptions extends Omit<CommonOptions, 'format'> {
   format?: (typeof TREE_FORMATS)[number];

@@ -262,4 +262,9 @@ export interface Model {
   units: IommuUnit[];
   host: HostFacts;
   issues: Issue[];
+  /**
+   * Set when only part of the tree was read (check ADDRESS): the functions read in full; every
+   * other PCI function is in `devices` with its vendor:device id only (no group, driver or path facts).
+   */
+  scope?: { read: string[]; idsOnly: number };
 }

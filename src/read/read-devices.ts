@@ -60,7 +60,7 @@ function walkBuses(sys: SysRoot, issues: Issue[]): string[] {
   return found.sort(compareBytes);
 }
 
-function readDevice(sys: SysRoot, bus: string, name: string, rel: string, issues: Issue[]): Device | null {
+export function readDevice(sys: SysRoot, bus: string, name: string, rel: string, issues: Issue[]): Device | null {
   const errors: ErrorMap = {};
   const target = sys.resolveLink(rel);
   let devPath: string;

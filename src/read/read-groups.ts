@@ -49,7 +49,7 @@ export function readGroups(sys: SysRoot): RawGroups {
   return { state: 'present', groups, issues };
 }
 
-function readGroup(sys: SysRoot, dir: string, issues: Issue[]): RawGroup | null {
+export function readGroup(sys: SysRoot, dir: string, issues: Issue[]): RawGroup | null {
   const base = `${GROUPS_DIR}/${dir}`;
   const errors: ErrorMap = {};
   const entries = sys.list(base);

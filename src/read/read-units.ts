@@ -5,7 +5,8 @@ import { type SysRoot } from './sysfs-root.js';
 
 export const UNITS_DIR = 'sys/class/iommu';
 
-export function readUnits(sys: SysRoot, issues: Issue[]): IommuUnit[] {
+/** `withDevices`: also resolve every device link a unit lists (one readlink each; list's JSON counts them). */
+export function readUnits(sys: SysRoot, issues: Issue[], withDevices = true): IommuUnit[] {
   const listing = sys.list(UNITS_DIR);
   if (!listing.ok) {
     if (!listing.absent) issues.push(readError(UNITS_DIR, listing.error));
@@ -23,7 +24,7 @@ export function readUnits(sys: SysRoot, issues: Issue[]): IommuUnit[] {
     const inner = entries.ok ? entries.value : [];
     if (!entries.ok && !entries.absent) errors['unit'] = entries.error;
     const devices: string[] = [];
-    const devList = sys.list(`${path}/devices`);
+    const devList = withDevices ? sys.list(`${path}/devices`) : ({ ok: false, absent: true } as const);
     if (devList.ok) {
       for (const d of devList.value) {
         const t = sys.resolveLink(`${path}/devices/${d}`);

@@ -38,3 +38,6 @@ export function linkFact(value: string | null, error: string | undefined, absent
   if (error) return `unreadable (${error})`;
   return value ?? absent;
 }
+
+/** The formats of tree. */
+export const TREE_FORMATS = ['table', 'plain', 'dot'] as const;
