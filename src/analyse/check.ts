@@ -11,7 +11,7 @@ import { kernelPrediction } from './kernel-grouping.js';
 import { cmdlineParam, finding, kernelAtLeast, type Finding, type Status } from './findings.js';
 import { hostReport } from './host-check.js';
 import { hostNeeds } from './host-needs.js';
-import { deviceIndex, groupDirMissing, groupLinkUnreadable, iommuState, isBridge, noIommuEvidence } from './isolation.js';
+import { deviceIndex, groupDirMissing, groupLinkUnreadable, iommuState, isBridge, isVfioDriver, noIommuEvidence } from './isolation.js';
 import { lspciClassText, vendorDeviceText, type PciIds } from '../model/pci-ids.js';
 import type { Device, Group, Model } from '../model/types.js';
 
@@ -75,10 +75,7 @@ export interface CheckOptions {
   ids?: PciIds | null;
 }
 
-/** Drivers that leave a group usable for VFIO (Linux 5.19+ rule; variant drivers contain "vfio"). */
-export function isVfioDriver(driver: string): boolean {
-  return /vfio/.test(driver);
-}
+export { isVfioDriver };
 
 /** The VFIO driver that takes devices of each bus, by driver_override. */
 export const VFIO_DRIVER_FOR_BUS: Readonly<Record<string, string>> = {

@@ -28,6 +28,11 @@ export interface GroupVerdict {
 
 export type DeviceIsolation = 'isolated' | 'shared' | 'no-group' | 'unknown';
 
+/** Drivers that leave a group usable for VFIO (Linux 5.19+ rule; variant drivers contain "vfio"). */
+export function isVfioDriver(driver: string): boolean {
+  return /vfio/.test(driver);
+}
+
 export function isBridge(d: Device | undefined): boolean {
   const pci = d?.pci;
   if (!pci) return false;

@@ -2,6 +2,7 @@
 // VFIO ones beyond the IOMMU: iommufd, VFIO device cdevs, vfio-pci options. Each says what was read;
 // what the tree does not hold is unknown (captures rarely hold /dev), never a failure. Pure.
 import { finding, truthy, type Finding } from './findings.js';
+import { isVfioDriver } from './isolation.js';
 import type { Model } from '../model/types.js';
 
 export function virtFindings(model: Model): Finding[] {
@@ -79,7 +80,7 @@ export function virtFindings(model: Model): Finding[] {
   else if (devIommu === false && live) out.push(finding('IOMMUFD', 'info', 'iommufd', `/dev/iommu does not exist: QEMU and libvirt use the VFIO group (type1) interface instead; iommufd needs Linux 6.2+ with IOMMUFD${iommufdMod === false ? ' (sudo modprobe iommufd)' : ''}`, ['dev/iommu']));
   else out.push(finding('IOMMUFD', 'unknown', 'iommufd', '/dev/iommu is not in this tree', ['dev/iommu']));
 
-  const bound = model.devices.filter((d) => d.pci !== null && d.driver !== null && /vfio/.test(d.driver));
+  const bound = model.devices.filter((d) => d.pci !== null && d.driver !== null && isVfioDriver(d.driver));
   for (const d of bound) {
     const cdev = d.pci!.vfioDev;
     if (cdev === null) out.push(finding('VFIO_CDEV', 'info', d.name, `bound to ${d.driver} without a vfio-dev entry (kernel before 6.1): the group node serves`, [`${d.path}/vfio-dev`]));

@@ -11,6 +11,11 @@ import { SysRoot, type Recorder } from './sysfs-root.js';
  * `preflight`: also read the host facts only host/check/explain need (see readHost).
  * `recorder`: told of every entry read (for snapshot).
  */
+/** Every link that would have led out of the root, once, wherever a reader met it. */
+export function escapeIssues(sys: SysRoot): Issue[] {
+  return [...sys.escapes].map(([link, text]) => ({ code: 'LINK_OUTSIDE_ROOT', subject: link, message: `-> ${text} leaves the root; not followed (what lies behind it reads as unreadable)` }));
+}
+
 export function readModel(root: string, { preflight = false, recorder = null as Recorder | null } = {}): Model {
   const sys = new SysRoot(root);
   sys.recorder = recorder;
@@ -21,10 +26,7 @@ export function readModel(root: string, { preflight = false, recorder = null as 
   // Module names feed check's softdep lines: only drivers of devices in a group can have to move.
   const drivers = devices.devices.flatMap((d) => (d.driver === null || d.group === null ? [] : [{ bus: d.bus, driver: d.driver }]));
   const host = readHost(sys, preflight, drivers);
-  // Every link that would have led out of the root, once, wherever a reader met it.
-  for (const [link, text] of sys.escapes) {
-    issues.push({ code: 'LINK_OUTSIDE_ROOT', subject: link, message: `-> ${text} leaves the root; not followed (what lies behind it reads as unreadable)` });
-  }
+  issues.push(...escapeIssues(sys));
   return linkModel({
     root: sys.root,
     groupsDir: groups.state,

@@ -12,6 +12,7 @@ import type { Device, Issue, Model } from '../model/types.js';
 import { readDevice } from './read-devices.js';
 import { readGroup, type RawGroup } from './read-groups.js';
 import { readHost } from './read-host.js';
+import { escapeIssues } from './read-model.js';
 import { readUnits } from './read-units.js';
 import { SysRoot } from './sysfs-root.js';
 
@@ -75,9 +76,7 @@ export function readScopedModel(root: string, targets: { names: string[]; groups
   const drivers = read_.flatMap((d) => (d.driver === null || d.group === null ? [] : [{ bus: d.bus, driver: d.driver }]));
   const host = readHost(sys, true, drivers);
   const units = readUnits(sys, issues, false);
-  for (const [link, text] of sys.escapes) {
-    issues.push({ code: 'LINK_OUTSIDE_ROOT', subject: link, message: `-> ${text} leaves the root; not followed (what lies behind it reads as unreadable)` });
-  }
+  issues.push(...escapeIssues(sys));
   const model = linkModel({ root: sys.root, groupsDir: 'present', groups: [...groups.values()].sort((a, b) => a.id - b.id), devices: read_.sort((a, b) => (a.name < b.name ? -1 : 1)), buses: ['pci'], units, host, issues });
   return { ...model, scope: { read: read_.map((d) => d.name).sort(), idsOnly: 0 } };
 }
