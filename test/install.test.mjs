@@ -26,7 +26,9 @@ test('the single-file bundle runs with no node_modules and answers like the pack
 
 test('npm pack: the tarball installs into a temporary prefix and runs', () => {
   const dir = tempDir('iommu-groups-pack-');
-  const tgz = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: PROJECT, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'error' } }).trim().split('\n').pop();
+  // --ignore-scripts: npm test has built dist/ already; prepack's rebuild would empty dist/ under
+  // the test files running beside this one.
+  const tgz = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], { cwd: PROJECT, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'error' } }).trim().split('\n').pop();
   const prefix = path.join(dir, 'prefix');
   execFileSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', path.join(dir, tgz)], { encoding: 'utf8', stdio: 'pipe' });
   const bin = path.join(prefix, 'bin', 'iommu-groups');
