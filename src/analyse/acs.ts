@@ -10,6 +10,11 @@ export interface QuirkRef {
   fn: string;
 }
 
+/** "Intel PCH root port, kernel ACS quirk pci_quirk_intel_pch_acs": how a quirk is named everywhere. */
+export function quirkText(q: QuirkRef): string {
+  return `${q.name}, kernel ACS quirk ${q.fn}`;
+}
+
 export type AcsResult = {
   result: 'pass' | 'fail' | 'unknown';
   why: string;
@@ -128,7 +133,7 @@ function applyQuirk(q: AcsQuirk, d: Device, address: string, ctx: AcsContext): A
   const ref: QuirkRef = { name: q.name, fn: q.fn };
   const said = (result: 'pass' | 'fail', how: string, extra: Partial<AcsResult> = {}): AcsResult => ({
     result,
-    why: `${q.name}, kernel ACS quirk ${q.fn}: ${how}`,
+    why: `${quirkText(q)}: ${how}`,
     quirk: ref,
     ...extra,
   });

@@ -31,7 +31,7 @@ const cmd = (...argv: string[]): BootStep => ({ line: argv.map(shellQuote).join(
 const say = (line: string): BootStep => ({ line, argv: null });
 
 /** The command line's words with `remove` gone and `add` in (replacing a word with the same key). */
-export function editWords(words: readonly string[], add: readonly string[], remove: readonly string[]): string[] {
+function editWords(words: readonly string[], add: readonly string[], remove: readonly string[]): string[] {
   const key = (w: string) => w.split('=')[0]!.replace(/-/g, '_');
   const addKeys = new Set(add.map(key));
   const kept = words.filter((w) => !remove.includes(w) && !addKeys.has(key(w)));

@@ -65,11 +65,11 @@ export function explain(model: Model, d: Device, kp: KernelPrediction = kernelPr
     );
   } else {
     if (extra.length > 0) {
-      lines.push(`The kernel grouped differently: it also put ${extra.join(', ')} in group ${g.id}, which the rules do not explain; likely ${likelyCauses(model, kp, true).join(', or ')}.`);
+      lines.push(`The kernel grouped differently: it also put ${extra.join(', ')} in group ${g.id}, which the rules do not explain; likely ${likelyCauses(model, true).join(', or ')}.`);
     }
     if (missing.length > 0) {
       lines.push(
-        `The kernel grouped differently: the rules put ${missing.join(', ')} in this group too, but the kernel kept ${missing.length === 1 ? 'it' : 'them'} apart; likely ${likelyCauses(model, kp, false).join(', or ')}.`,
+        `The kernel grouped differently: the rules put ${missing.join(', ')} in this group too, but the kernel kept ${missing.length === 1 ? 'it' : 'them'} apart; likely ${likelyCauses(model, false).join(', or ')}.`,
       );
     }
   }

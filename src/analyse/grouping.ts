@@ -11,7 +11,7 @@
 //   5. Otherwise a group of its own.
 // ACS is the kernel's test with its quirks (acs.ts). Parents are probed before children, so
 // "join X's group" is a union with X. Where a fact is missing the device is "unknown", never guessed.
-import { acsEnabled, capsUnknownWhy, DEFAULT_CONTEXT, functionKind, isMultifunction, type AcsContext, type AcsResult } from './acs.js';
+import { acsEnabled, capsUnknownWhy, DEFAULT_CONTEXT, quirkText, functionKind, isMultifunction, type AcsContext, type AcsResult } from './acs.js';
 import { ALIAS_QUIRKS, type AliasQuirk } from './quirk-table.js';
 import { iommuState } from './isolation.js';
 import type { Device, Model } from '../model/types.js';
@@ -87,13 +87,13 @@ export function busParents(d: Device): string[] {
 }
 
 /** The function a device DMAs as when its PCI domain hangs below another function (Intel VMD). */
-export function realDmaDevice(d: Device): string | null {
+function realDmaDevice(d: Device): string | null {
   const up = d.pci!.upstream;
   const own = busParents(d).length;
   return own < up.length && d.pci!.domain >= 0x10000 ? up[own]! : null;
 }
 
-export function contextFor(model: Model, over: Partial<AcsContext> = {}): AcsContext {
+function contextFor(model: Model, over: Partial<AcsContext> = {}): AcsContext {
   const tables = model.host.acpiIommuTables;
   const ivrs = tables !== null ? tables.some((t) => t.startsWith('IVRS')) : model.units.some((u) => u.kind === 'amd-vi') ? true : null;
   // A VMD domain's bus is a root bus too (pci_is_root_bus).
@@ -258,7 +258,7 @@ export function predictGroups(model: Model, over: Partial<AcsContext> = {}): Pre
       return [...members.values()].map((m) => [...m].sort()).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
     },
     acs,
-    quirks: new Map(used.filter(([, r]) => r.quirk).map(([a, r]) => [a, `${r.quirk!.name}, kernel ACS quirk ${r.quirk!.fn}`])),
+    quirks: new Map(used.filter(([, r]) => r.quirk).map(([a, r]) => [a, quirkText(r.quirk!)])),
     pchPorts: used.filter(([, r]) => r.pch).map(([a]) => a).sort(),
     overridden: used.filter(([, r]) => r.override).map(([a]) => a).sort(),
     context: ctx,

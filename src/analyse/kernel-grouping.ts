@@ -2,7 +2,7 @@
 // reach sysfs: whether the kernel enabled its Intel PCH ACS workaround at boot, and whether a
 // pcie_acs_override on the command line took effect (only kernels with the out-of-tree patch
 // know it). Each is tried both ways; the kernel's groups say which it was.
-import type { AcsOverride } from './acs.js';
+import { quirkText, type AcsOverride } from './acs.js';
 import { cmdlineOverride } from './acs-params.js';
 import { cmdlineParam, kernelAtLeast } from './findings.js';
 import { busParents, predictGroups, type Prediction } from './grouping.js';
@@ -39,7 +39,7 @@ export function kernelGroupsByAddress(model: Model): Map<string, string[]> {
 }
 
 /** Decided addresses whose predicted group is not the kernel's (both restricted to decided devices). */
-export function differences(pred: Prediction, kernel: Map<string, string[]>): string[] {
+function differences(pred: Prediction, kernel: Map<string, string[]>): string[] {
   const out: string[] = [];
   for (const [a, members] of kernel) {
     const p = pred.groupOf(a);
@@ -54,13 +54,21 @@ export function differences(pred: Prediction, kernel: Map<string, string[]>): st
 export function kernelPrediction(model: Model): KernelPrediction {
   const kernel = kernelGroupsByAddress(model);
   const fromCmdline = cmdlineOverride(model.host.cmdline);
-  const first = predictGroups(model, { pchWorkaround: true, override: fromCmdline });
+  // Each (workaround, override) case is predicted once; the evidence below reuses them.
+  const cache = new Map<string, Prediction>();
+  const predict = (pch: boolean, override: AcsOverride | null) => {
+    const key = `${pch} ${override !== null}`;
+    let p = cache.get(key);
+    if (!p) cache.set(key, (p = predictGroups(model, { pchWorkaround: pch, override })));
+    return p;
+  };
+  const first = predict(true, fromCmdline);
   const pchOptions = first.pchPorts.length > 0 ? [true, false] : [true];
   const overrideOptions = fromCmdline ? [fromCmdline, null] : [null];
   let best: { p: Prediction; differs: string[]; pch: boolean; override: AcsOverride | null } | null = null;
   for (const override of overrideOptions) {
     for (const pch of pchOptions) {
-      const p = pch && override === fromCmdline ? first : predictGroups(model, { pchWorkaround: pch, override });
+      const p = predict(pch, override);
       const d = kernel.size === 0 ? [] : differences(p, kernel);
       if (!best || d.length < best.differs.length) best = { p, differs: d, pch, override };
     }
@@ -71,7 +79,7 @@ export function kernelPrediction(model: Model): KernelPrediction {
   const evidence: string[] = [];
   if (p.pchPorts.length > 0) {
     const ports = p.pchPorts.join(', ');
-    const other = predictGroups(model, { pchWorkaround: !pch, override });
+    const other = predict(!pch, override);
     const decides = kernel.size > 0 && differences(other, kernel).length !== differs.length;
     if (kernel.size === 0) evidence.push(`Whether the kernel enables its Intel PCH ACS workaround on ${ports} is decided at boot and not in sysfs: the prediction assumes it is (dmesg: 'Intel PCH root port ACS workaround enabled').`);
     else if (decides && pch) evidence.push(`The kernel's groups show its Intel PCH ACS workaround enabled on ${ports} (dmesg: 'Intel PCH root port ACS workaround enabled').`);
@@ -79,19 +87,19 @@ export function kernelPrediction(model: Model): KernelPrediction {
   }
   if (fromCmdline) {
     const value = cmdlineParam(model.host.cmdline, 'pcie_acs_override');
-    const alt = predictGroups(model, { pchWorkaround: pch, override: override ? null : fromCmdline });
+    const alt = predict(pch, override ? null : fromCmdline);
     const decides = kernel.size > 0 && differences(alt, kernel).length !== differs.length;
     if (kernel.size === 0) evidence.push(`pcie_acs_override=${value} is on the command line; the prediction applies it, which only kernels carrying the out-of-tree patch do.`);
     else if (!decides) evidence.push(`pcie_acs_override=${value} is on the command line; the kernel's groups would be the same with or without it.`);
     else if (override) evidence.push(`pcie_acs_override=${value} is on the command line and the kernel's groups show it in effect (this kernel carries the out-of-tree patch): those boundaries are not real isolation.`);
     else evidence.push(`pcie_acs_override=${value} is on the command line but the kernel's groups show it ignored (a kernel without the out-of-tree patch).`);
   }
-  const hardware = override ? predictGroups(model, { pchWorkaround: pch, override: null }) : p;
+  const hardware = override ? predict(pch, null) : p;
   return { prediction: p, hardware, matches, differs, evidence, pchWorkaround: pch, override };
 }
 
 /** Likely reasons the kernel grouped differently from the rules, for the sentence after "because". */
-export function likelyCauses(model: Model, kp: KernelPrediction, kernelMergedMore: boolean): string[] {
+export function likelyCauses(model: Model, kernelMergedMore: boolean): string[] {
   const causes: string[] = [];
   const release = model.host.kernelRelease;
   const newer = kernelAtLeast(release, 6, 19) === true;
@@ -127,18 +135,18 @@ export function groupedBelow(model: Model): Map<string, Device[]> {
 
 export function bridgeIsolation(model: Model, kp: KernelPrediction, d: Device, index: Map<string, Device[]> = groupedBelow(model)): BridgeIsolation {
   const r = kp.prediction.acs(d.name);
-  const quirk = r.quirk ? `${r.quirk.name}, kernel ACS quirk ${r.quirk.fn}` : null;
+  const quirk = r.quirk ? quirkText(r.quirk) : null;
   // Everything below a bridge that fails ACS shares the bridge's group; a group boundary below it
   // means the kernel found it isolating.
   const below = d.group === null ? [] : (index.get(d.name) ?? []);
   if (below.length === 0) return { result: r.result, why: r.why, quirk, kernel: null };
   const boundary = below.some((o) => o.group !== d.group);
   if (r.result === 'fail' && boundary) {
-    const causes = likelyCauses(model, kp, false).join(', or ');
+    const causes = likelyCauses(model, false).join(', or ');
     return { result: 'pass', why: `a group boundary below it; the rules say ${r.why}, so likely ${causes}`, quirk, kernel: 'differs' };
   }
   if (r.result === 'pass' && !boundary && !busParents(d).some((b) => kp.prediction.acs(b).result === 'fail')) {
-    const causes = likelyCauses(model, kp, true).join(', or ');
+    const causes = likelyCauses(model, true).join(', or ');
     return { result: 'fail', why: `everything below it is in its group; the rules say ${r.why}, so likely ${causes}`, quirk, kernel: 'differs' };
   }
   return { result: r.result, why: r.why, quirk, kernel: r.result === 'unknown' ? null : 'agrees' };

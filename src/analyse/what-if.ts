@@ -35,9 +35,9 @@ export interface DeviceWhatIf {
   check: { today: Outcome; predicted: Outcome | null };
 }
 
-export const OVERRIDE_WARNING =
+const OVERRIDE_WARNING =
   'pcie_acs_override gives no real isolation: it only tells the kernel to treat devices without ACS as isolated, so functions it splits apart can still reach each other by peer-to-peer DMA (the reason upstream Linux refuses the patch). It takes effect only on kernels that carry the out-of-tree patch (Proxmox VE, linux-zen and similar); others ignore it.';
-export const CONFIG_ACS_WARNING =
+const CONFIG_ACS_WARNING =
   'pci=config_acs can only set ACS controls the hardware implements (its ACS capability register); it cannot give isolation to a device without ACS.';
 
 export function whatIf(model: Model, kp: KernelPrediction, assumed: readonly AssumedParam[]): WhatIf {
@@ -121,7 +121,7 @@ export function deviceWhatIf(model: Model, kp: KernelPrediction, w: WhatIf, d: D
  * The model with its PCI groups replaced by predicted ones. A group the prediction keeps keeps its
  * id; new groups get ids after the highest. Reserved regions and type come from a member's group today.
  */
-export function regrouped(model: Model, pred: Prediction, params: readonly string[] = []): Model {
+function regrouped(model: Model, pred: Prediction, params: readonly string[] = []): Model {
   if (model.groups.length === 0) return model;
   const byName = new Map(model.devices.filter((d) => d.pci).map((d) => [d.name, d]));
   const groupById = new Map(model.groups.map((g) => [g.id, g]));
