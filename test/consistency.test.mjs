@@ -68,6 +68,7 @@ test('absent and unreadable stay apart: a directory where driver_override belong
   const root = fixtureCopy('q35-intel');
   fs.rmSync(path.join(root, NIC, 'driver_override'));
   fs.mkdirSync(path.join(root, NIC, 'driver_override'));
+  fs.rmSync(path.join(root, NVME, 'uevent')); // ids come from uevent when it is there: make vendor the source
   fs.rmSync(path.join(root, NVME, 'vendor'));
   assert.equal(spawnSync('mkfifo', [path.join(root, NVME, 'vendor')]).status, 0);
   fs.rmSync(path.join(root, NVME, 'driver')); // unbound: absent, not an error
@@ -111,3 +112,35 @@ test('an unreadable device directory (EACCES) is reported, not guessed', { skip:
   assert.deepEqual(doc.issues, [], 'an unreadable link is not reported as a missing one');
 });
 
+
+// Ids and class come from one uevent read (PCI_ID, PCI_SUBSYS_ID, PCI_CLASS: the same struct
+// pci_dev fields the vendor, device, subsystem_* and class attributes print); the attributes are
+// the fallback for a field uevent lacks, garbles or cannot give.
+test('uevent gives what the five id attributes give, on every capture; the attributes stand in for it', () => {
+  for (const name of ['q35-intel', 'q35-intel-vfio', 'q35-noiommu']) {
+    const root = fixtureCopy(name);
+    const withUevent = readModel(root);
+    const pci = fs.readdirSync(path.join(root, 'sys/bus/pci/devices'));
+    for (const d of pci) fs.rmSync(path.join(root, 'sys/bus/pci/devices', d, 'uevent'));
+    assert.deepEqual(readModel(root), withUevent, `${name}: the same model from the attributes alone`);
+    assert.equal(withUevent.devices.filter((d) => d.bus === 'pci' && d.pci.vendor !== null && d.pci.class !== null).length, pci.length);
+  }
+  const root = fixtureCopy('q35-intel');
+  const ids = (m, n) => {
+    const p = m.devices.find((d) => d.name === n);
+    return [p.pci.vendor, p.pci.device, p.pci.subsystemVendor, p.pci.subsystemDevice, p.pci.class, p.errors];
+  };
+  const before = readModel(root);
+  // NIC: uevent garbled in PCI_ID, no PCI_CLASS -> those from the attributes; its PCI_SUBSYS_ID is used.
+  fs.writeFileSync(path.join(root, NIC, 'uevent'), 'DRIVER=e1000e\nPCI_ID=zzzz:10D3\nPCI_SUBSYS_ID=ABCD:0001\n');
+  // NVMe: uevent a FIFO (unreadable, must not hang) -> every id from the attributes, no error.
+  fs.rmSync(path.join(root, NVME, 'uevent'));
+  assert.equal(spawnSync('mkfifo', [path.join(root, NVME, 'uevent')]).status, 0);
+  // 00:1f.2: attributes gone (another tool's snapshot kept only uevent) -> everything from uevent.
+  const SATA = 'sys/devices/pci0000:00/0000:00:1f.2';
+  for (const a of ['vendor', 'device', 'subsystem_vendor', 'subsystem_device', 'class']) fs.rmSync(path.join(root, SATA, a));
+  const after = readModel(root);
+  assert.deepEqual(ids(after, '0000:01:00.0'), [0x8086, 0x10d3, 0xabcd, 0x0001, 0x020000, {}]);
+  assert.deepEqual(ids(after, '0000:02:00.0'), ids(before, '0000:02:00.0'));
+  assert.deepEqual(ids(after, '0000:00:1f.2'), [0x8086, 0x2922, 0x1af4, 0x1100, 0x010601, {}]);
+});

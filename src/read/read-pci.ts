@@ -32,17 +32,29 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
     return v;
   };
 
+  // One uevent read gives what five attributes give: the kernel prints both from the same
+  // struct pci_dev fields (pci_uevent and vendor_show/device_show/class_show/... in
+  // drivers/pci/pci-driver.c and pci-sysfs.c), so `class` is the fixed-up class either way,
+  // not config space's. A field uevent lacks or garbles (snapshots of other tools, older
+  // kernels) falls back to its attribute.
+  const ue = has('uevent') ? readUevent(sys, at('uevent')) : null;
+  const ids = (key: 'vendor' | 'device' | 'subsystemVendor' | 'subsystemDevice' | 'class', attr: string): number | null => {
+    const v = ue?.[key];
+    return v !== undefined && v !== null ? v : num(attr, key, 16);
+  };
   const info: PciInfo = {
     address: name,
     domain: addr.domain,
     bus: addr.bus,
     slot: addr.slot,
     function: addr.function,
-    vendor: num('vendor', 'vendor', 16),
-    device: num('device', 'device', 16),
-    subsystemVendor: num('subsystem_vendor', 'subsystemVendor', 16),
-    subsystemDevice: num('subsystem_device', 'subsystemDevice', 16),
-    class: num('class', 'class', 16),
+    vendor: ids('vendor', 'vendor'),
+    device: ids('device', 'device'),
+    subsystemVendor: ids('subsystemVendor', 'subsystem_vendor'),
+    subsystemDevice: ids('subsystemDevice', 'subsystem_device'),
+    class: ids('class', 'class'),
+    // pdev->revision is read from config space at enumeration; the attribute is kept because
+    // it is what the kernel holds (a 64-byte or absent config still has it).
     revision: num('revision', 'revision', 16),
     headerType: null,
     multifunction: null,
@@ -65,7 +77,7 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
   };
 
   if (has('config')) {
-    const c = sys.readBytes(at('config'), CONFIG_MAX);
+    const c = sys.readBytesView(at('config'), CONFIG_MAX); // parsed here, before the next read
     if (c.ok) {
       info.configBytes = c.value.length;
       info.caps = parseCaps(c.value);
@@ -113,6 +125,28 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
   }
   if (has('mdev_supported_types')) info.mdevTypes = readMdevTypes(sys, at('mdev_supported_types'), errors);
   return info;
+}
+
+type UeventIds = Partial<Record<'vendor' | 'device' | 'subsystemVendor' | 'subsystemDevice' | 'class', number>>;
+
+/** PCI_ID, PCI_SUBSYS_ID and PCI_CLASS of a function's uevent; null when it cannot be read. */
+function readUevent(sys: SysRoot, file: string): UeventIds | null {
+  const t = sys.readText(file);
+  return t.ok ? parseUeventIds(t.value) : null;
+}
+
+/** "PCI_CLASS=20000\nPCI_ID=8086:10D3\nPCI_SUBSYS_ID=8086:0000\n..." -> the ids it holds. */
+export function parseUeventIds(text: string): UeventIds {
+  const out: UeventIds = {};
+  const pair = /^PCI_(ID|SUBSYS_ID)=([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})$/gm;
+  for (let m = pair.exec(text); m !== null; m = pair.exec(text)) {
+    const [a, b] = [parseInt(m[2]!, 16), parseInt(m[3]!, 16)];
+    if (m[1] === 'ID') [out.vendor, out.device] = [a, b];
+    else [out.subsystemVendor, out.subsystemDevice] = [a, b];
+  }
+  const c = /^PCI_CLASS=([0-9A-Fa-f]{1,6})$/m.exec(text);
+  if (c) out.class = parseInt(c[1]!, 16);
+  return out;
 }
 
 /** mdev_supported_types/<type>/{name,available_instances,device_api}. */

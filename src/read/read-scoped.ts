@@ -8,6 +8,7 @@
 // compares with the grouping of the whole tree).
 import { linkModel } from '../model/link.js';
 import { parsePciName } from '../model/pci-address.js';
+import { parseUeventIds } from './read-pci.js';
 import type { Device, Issue, Model } from '../model/types.js';
 import { readDevice } from './read-devices.js';
 import { readGroup, type RawGroup } from './read-groups.js';
@@ -94,8 +95,8 @@ export function withOtherIds(root: string, model: Model): Model {
   for (const name of listing.ok ? listing.value : []) {
     if (have.has(name) || parsePciName(name) === null) continue;
     const u = sys.readText(`${PCI_DEVICES}/${name}/uevent`);
-    const m = u.ok ? /^PCI_ID=([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})$/m.exec(u.value) : null;
-    let id: [number, number] | null = m ? [parseInt(m[1]!, 16), parseInt(m[2]!, 16)] : null;
+    const ue = u.ok ? parseUeventIds(u.value) : {};
+    let id: [number, number] | null = ue.vendor !== undefined && ue.device !== undefined ? [ue.vendor, ue.device] : null;
     if (id === null) {
       // No uevent (a snapshot keeps only what the full reader read): the vendor and device attributes.
       const v = sys.readText(`${PCI_DEVICES}/${name}/vendor`);

@@ -86,6 +86,11 @@ export class SysRoot {
   readonly escapes = new Map<string, string>();
   /** Physical (link-free) root-relative path of each directory resolved so far. */
   private readonly dirs = new Map<string, Got<string>>();
+  /**
+   * Physical paths a listing showed to be directories (d_type, no link): resolving one needs no
+   * lstat. A device's directory is listed by its parent bridge's read, so most cost nothing.
+   */
+  private readonly seenDirs = new Set<string>();
   /** The live host: the kernel's own tree, read as it is (no resolution, no recorded errors). */
   private readonly live: boolean;
 
@@ -108,6 +113,9 @@ export class SysRoot {
   }
 
   abs(rel: string): string {
+    // Most paths the readers build are already clean: join them by concatenation (path.join
+    // normalises, a cost paid once per system call otherwise).
+    if (isClean(rel)) return this.root === '/' ? `/${rel}` : `${this.root}/${rel}`;
     return path.join(this.root, rel);
   }
 
@@ -118,6 +126,7 @@ export class SysRoot {
    * Each directory is resolved once. On the live host nothing is resolved: the kernel's tree.
    */
   physicalDir(rel: string): Got<string> {
+    if (isClean(rel)) return this.live ? got(rel) : this.resolveDir(rel, 0);
     const norm = path.posix.normalize(rel);
     if (norm === '.' || norm === '' || norm === '/') return got('');
     if (norm.startsWith('../') || norm === '..') return unreadable('EOUTSIDE');
@@ -141,6 +150,12 @@ export class SysRoot {
 
   /** The physical path of an entry: its directory resolved, the entry itself not followed. */
   private physical(rel: string): Got<string> {
+    if (isClean(rel)) {
+      const slash = rel.lastIndexOf('/');
+      if (slash === -1) return got(rel);
+      const dir = this.physicalDir(rel.slice(0, slash));
+      return dir.ok ? got(dir.value === '' ? rel.slice(slash + 1) : `${dir.value}/${rel.slice(slash + 1)}`) : dir;
+    }
     const norm = path.posix.normalize(rel).replace(/^\/+|\/+$/g, '');
     const base = path.posix.basename(norm);
     if (base === '..' || base === '.' || base === '') return this.physicalDir(norm);
@@ -176,6 +191,7 @@ export class SysRoot {
 
   /** `here` has a physical parent: if it is a link, follow it inside the root. */
   private follow(here: string, hops: number): Got<string> {
+    if (this.seenDirs.has(here)) return got(here);
     let st: fs.Stats;
     try {
       st = fs.lstatSync(this.abs(here));
@@ -215,7 +231,15 @@ export class SysRoot {
     const recorded = this.recordedError('list', rel);
     if (recorded !== undefined) return unreadable(recorded);
     try {
-      const names = fs.readdirSync(this.abs(rel));
+      let names: string[];
+      if (this.live) {
+        names = fs.readdirSync(this.abs(rel)); // the live tree is not resolved: types unused
+      } else {
+        const typed = fs.readdirSync(this.abs(rel), { withFileTypes: true });
+        names = typed.map((e) => e.name);
+        // Dirent.isDirectory() is false for a link and for DT_UNKNOWN: those are still lstat'ed.
+        for (const e of typed) if (e.isDirectory()) this.seenDirs.add(rel === '' ? e.name : `${rel}/${e.name}`);
+      }
       return got(sorted ? names.sort(compareBytes) : names);
     } catch (err) {
       return fromError(err);
@@ -239,6 +263,11 @@ export class SysRoot {
   readBytes(rel: string, max = MAX_ATTR_BYTES): Got<Buffer> {
     const r = this.readInto(rel, max);
     return r.ok ? got(Buffer.from(r.value)) : r;
+  }
+
+  /** readBytes without the copy: a view valid only until the next read (parse it at once). */
+  readBytesView(rel: string, max = MAX_ATTR_BYTES): Got<Buffer> {
+    return this.readInto(rel, max);
   }
 
   /**
@@ -375,29 +404,35 @@ export class SysRoot {
   }
 }
 
-/** Resolve a link's text against the directory holding the link; both root-relative. */
-export function resolveLinkText(linkRel: string, text: string): Got<string> {
-  const base = text.startsWith('/') ? '/' : path.posix.join('/', path.posix.dirname(linkRel));
-  const joined = path.posix.resolve(base, text);
-  // path.posix.resolve clamps ".." at "/"; detect climbing by counting instead.
-  if (climbsAboveRoot(text.startsWith('/') ? text : path.posix.join(path.posix.dirname(linkRel), text))) {
-    return unreadable('EOUTSIDE');
-  }
-  return got(joined.slice(1));
+/**
+ * A root-relative path in normal form: not empty, no leading or trailing slash, no empty, "." or
+ * ".." component. Such a path needs no normalising (the fast path of abs, physical, physicalDir).
+ */
+function isClean(rel: string): boolean {
+  return rel !== '' && !UNCLEAN.test(rel);
 }
+const UNCLEAN = /(?:^|\/)\.{0,2}(?:\/|$)/;
 
-function climbsAboveRoot(rel: string): boolean {
-  let depth = 0;
-  for (const part of rel.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      depth--;
-      if (depth < 0) return true;
-    } else {
-      depth++;
+/**
+ * Resolve a link's text against the directory holding the link; both root-relative. An
+ * absolute link target is taken as relative to the root, as in a chroot. A target that climbs
+ * above the root is refused ("EOUTSIDE"), never clamped.
+ */
+export function resolveLinkText(linkRel: string, text: string): Got<string> {
+  const parts: string[] = [];
+  const walk = (p: string): boolean => {
+    for (const part of p.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part !== '..') parts.push(part);
+      else if (parts.pop() === undefined) return false;
     }
+    return true;
+  };
+  if (!text.startsWith('/')) {
+    const slash = linkRel.lastIndexOf('/');
+    if (slash !== -1 && !walk(linkRel.slice(0, slash))) return unreadable('EOUTSIDE');
   }
-  return false;
+  return walk(text) ? got(parts.join('/')) : unreadable('EOUTSIDE');
 }
 
 export function compareBytes(a: string, b: string): number {
