@@ -1,6 +1,7 @@
 // Process glue: wires the CLI to process.*, ends quietly on a closed stdout, and keeps
 // `--version` from loading anything it does not need (start-up matters in pipelines).
 import * as fs from 'node:fs';
+import * as v8 from 'node:v8';
 import { EXIT } from './errors.js';
 
 /** Set by the single-file bundle (scripts/bundle.mjs), which has no package.json beside it. */
@@ -16,6 +17,19 @@ function version(): string {
   }
 }
 
+/**
+ * V8 doubles the young generation up to 2 x 16 MiB while the readers build the model (most of
+ * what they allocate survives into it): the largest part of peak memory. Kept at its start
+ * size, `list --format json` at 4,096 functions peaks at ~85 MiB instead of ~113 on Node 20, and
+ * runs no slower (npm run bench). V8 reads this flag each time the space would grow, so setting
+ * it after start-up takes effect. Only on the engines known to define it (V8 <= 12: Node 20 and
+ * 22; an engine without it would print "unrecognized flag"); later ones keep their default.
+ */
+function keepYoungGenerationSmall(): void {
+  const major = Number(process.versions.v8.split('.')[0]);
+  if (major >= 11 && major <= 12) v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
 export async function main(): Promise<void> {
   const argv = process.argv;
   // A reader that went away (`| head -1`) is not an error: stop writing, keep the exit code.
@@ -27,6 +41,7 @@ export async function main(): Promise<void> {
     process.stdout.write(version() + '\n');
     return;
   }
+  keepYoungGenerationSmall();
   const { run } = await import('./cli.js');
   try {
     process.exitCode = await run({

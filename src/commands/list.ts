@@ -1,10 +1,11 @@
 // `list`: every group with its members and a verdict, with filters.
-import { buildListView, type ListFilter } from '../analyse/list-view.js';
+import { buildListView, type ListFilter, type ListView } from '../analyse/list-view.js';
+import type { Model } from '../model/types.js';
 import { EXIT, UsageError } from '../errors.js';
 import { CLASS_FILTERS, isClassFilterName } from '../model/pci-class.js';
 import { readModel } from '../read/read-model.js';
 import { readPciIds } from '../read/read-pci-ids.js';
-import { renderListJson } from '../render/json.js';
+import { renderListJsonChunks } from '../render/json.js';
 import { bridgeIsolations } from '../analyse/kernel-grouping.js';
 import { renderListLegacy } from '../render/legacy.js';
 import { renderListPlain } from '../render/plain.js';
@@ -68,9 +69,21 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
   // In the classic "IOMMU Group N:" shape a group is a unit: a filter picks groups, shown whole.
   const view = buildListView(model, format === 'legacy' ? { ...filter, wholeGroups: true } : filter, ids);
 
+  if (format === 'json') {
+    // Written as it is made, in writes of about 64 KiB: the document is never held whole.
+    let pending = '';
+    for (const piece of renderListJsonChunks(view, root, model.units, bridgeIsolations(model))) {
+      pending += piece;
+      if (pending.length >= 65536) {
+        io.out(pending);
+        pending = '';
+      }
+    }
+    io.out(pending);
+    return afterOutput(model, view, format, io);
+  }
   // One renderer per format (prometheus and nfd are whole-host views, handled above).
-  const renderers: Record<Exclude<Format, 'prometheus' | 'nfd'>, () => Promise<string> | string> = {
-    json: () => renderListJson(view, root, model.units, bridgeIsolations(model)),
+  const renderers: Record<Exclude<Format, 'prometheus' | 'nfd' | 'json'>, () => Promise<string> | string> = {
     plain: () => renderListPlain(view),
     legacy: () => renderListLegacy(view, ids, model.devices.some((d) => d.pci !== null && d.pci.domain !== 0)),
     ids: () => renderListIds(view),
@@ -84,6 +97,11 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
     io.err('iommu-groups: no endpoint among the devices shown (bridges are left out of ids and addresses)\n');
     return EXIT.NO_MATCH;
   }
+  return afterOutput(model, view, format, io);
+}
+
+/** Issues, the IOMMU state and an empty filter result, told on stderr and in the exit code. */
+function afterOutput(model: Model, view: ListView, format: Format, io: Io): number {
   const code = finish(model, view.iommu, format, io);
   if (code !== EXIT.OK) return code;
   if (view.filtered && view.groups.length === 0 && view.ungrouped.length === 0) {

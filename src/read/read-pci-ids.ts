@@ -21,7 +21,7 @@ function load(file: string): PciIds {
   let buf = fs.readFileSync(file);
   if (buf.length > MAX_IDS_BYTES) buf = buf.subarray(0, MAX_IDS_BYTES);
   if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf, { maxOutputLength: MAX_IDS_BYTES });
-  return new PciIds(buf.toString('utf8'));
+  return PciIds.fromBytes(buf);
 }
 
 /** The database named by --pci-ids (an error if unreadable), else the first one found, else null. */

@@ -3,7 +3,7 @@ import type { BusesView } from '../analyse/buses-view.js';
 import type { BridgeIsolation } from '../analyse/kernel-grouping.js';
 import type { ListView, MemberView } from '../analyse/list-view.js';
 import type { IommuUnit } from '../model/types.js';
-import { safeJson } from './safe-text.js';
+import { safeJson, safeJsonChunks } from './safe-text.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -38,16 +38,15 @@ function iommu(v: ListView['iommu'], units: readonly IommuUnit[]) {
   };
 }
 
-/** `bridges`: for each bridge (by path), whether it isolates what is below it and why. */
-export function renderListJson(v: ListView, root: string, units: readonly IommuUnit[], bridges: ReadonlyMap<string, BridgeIsolation> = new Map()): string {
+/**
+ * `bridges`: for each bridge (by path), whether it isolates what is below it and why.
+ * The document in pieces, a group a piece (list streams them: memory stays flat as hosts grow).
+ */
+export function* renderListJsonChunks(v: ListView, root: string, units: readonly IommuUnit[], bridges: ReadonlyMap<string, BridgeIsolation> = new Map()): Generator<string> {
   const one = (m: MemberView) => member(m, bridges);
-  return (
-    safeJson({
-      schemaVersion: SCHEMA_VERSION,
-      command: 'list',
-      root,
-      iommu: iommu(v.iommu, units),
-      groups: v.groups.map((g) => ({
+  const groups = function* () {
+    for (const g of v.groups) {
+      yield {
         id: g.group.id,
         type: g.group.type,
         name: g.group.name,
@@ -55,11 +54,20 @@ export function renderListJson(v: ListView, root: string, units: readonly IommuU
         verdict: g.verdict,
         members: g.members.map(one),
         errors: g.group.errors,
-      })),
-      ungrouped: v.ungrouped.map(one),
-      issues: v.issues,
-    }) + '\n'
-  );
+      };
+    }
+  };
+  const doc = {
+    schemaVersion: SCHEMA_VERSION,
+    command: 'list',
+    root,
+    iommu: iommu(v.iommu, units),
+    groups: null, // streamed
+    ungrouped: v.ungrouped.map(one),
+    issues: v.issues,
+  };
+  yield* safeJsonChunks(doc, 'groups', groups());
+  yield '\n';
 }
 
 export function renderBusesJson(v: BusesView, root: string, units: readonly IommuUnit[]): string {
