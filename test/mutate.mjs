@@ -104,7 +104,7 @@ function mutate(root, inv, r, trash) {
       const undo = save(rel);
       const bait = path.join(trash, `bait-${Math.floor(r() * 1e12)}`);
       fs.mkdirSync(path.join(bait, 'devices'), { recursive: true });
-      for (const f of ['type', 'name', 'reserved_regions', 'vendor', 'device', 'class', 'revision', 'config', 'cap', 'ecap', 'dev', 'reset_method']) fs.writeFileSync(path.join(bait, f), `${BAIT}\n`);
+      for (const f of ['type', 'name', 'reserved_regions', 'uevent', 'vendor', 'device', 'class', 'revision', 'config', 'cap', 'ecap', 'dev', 'reset_method']) fs.writeFileSync(path.join(bait, f), `${BAIT}\n`);
       fs.symlinkSync(path.relative(path.dirname(abs(rel)), bait), abs(rel));
       return { what: `${kind} ${rel}`, undo };
     }

@@ -19,11 +19,14 @@ import { deviceSpecMatches, parseAcsOverride } from '../dist/analyse/acs-params.
 const devDir = (root, a) => fs.realpathSync(path.join(root, 'sys/bus/pci/devices', a));
 const G = (root) => path.join(root, 'sys/kernel/iommu_groups');
 
-/** Vendor and device as sysfs and config space show them. */
+/** Vendor and device as sysfs (attributes and uevent) and config space show them. */
 function setIds(root, a, vendor, device) {
   const d = devDir(root, a);
-  fs.writeFileSync(path.join(d, 'vendor'), `0x${vendor.toString(16).padStart(4, '0')}\n`);
-  fs.writeFileSync(path.join(d, 'device'), `0x${device.toString(16).padStart(4, '0')}\n`);
+  const hex = (n) => n.toString(16).padStart(4, '0');
+  fs.writeFileSync(path.join(d, 'vendor'), `0x${hex(vendor)}\n`);
+  fs.writeFileSync(path.join(d, 'device'), `0x${hex(device)}\n`);
+  const ue = fs.readFileSync(path.join(d, 'uevent'), 'utf8');
+  fs.writeFileSync(path.join(d, 'uevent'), ue.replace(/^PCI_ID=.*$/m, `PCI_ID=${hex(vendor).toUpperCase()}:${hex(device).toUpperCase()}`));
   const c = fs.readFileSync(path.join(d, 'config'));
   c.writeUInt16LE(vendor, 0);
   c.writeUInt16LE(device, 2);

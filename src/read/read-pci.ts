@@ -53,9 +53,7 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
     subsystemVendor: ids('subsystemVendor', 'subsystem_vendor'),
     subsystemDevice: ids('subsystemDevice', 'subsystem_device'),
     class: ids('class', 'class'),
-    // pdev->revision is read from config space at enumeration; the attribute is kept because
-    // it is what the kernel holds (a 64-byte or absent config still has it).
-    revision: num('revision', 'revision', 16),
+    revision: null, // from config space below, else the attribute
     headerType: null,
     multifunction: null,
     configBytes: null,
@@ -85,11 +83,16 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
       if (h) {
         info.headerType = h.headerType;
         info.multifunction = h.multifunctionBit ? true : null;
-        // The revision attribute appeared in 4.x kernels; older ones have only config space.
-        if (info.revision === null && !has('revision')) info.revision = h.revision;
+        // The kernel sets pdev->revision from this byte at enumeration (pci_setup_device) and
+        // prints it as the revision attribute; mainline changes it only with config space. The
+        // first 64 bytes are readable by every user, so this costs no read of its own.
+        info.revision = h.revision;
       }
     } else if (!c.absent) errors['config'] = c.error;
   }
+  // No config space to take it from (a snapshot without it, a device gone): the attribute, which
+  // kernels before 4.x lack.
+  if (info.revision === null) info.revision = num('revision', 'revision', 16);
   if (has('reset_method')) {
     const r = sys.readText(at('reset_method'));
     if (r.ok) info.resetMethods = r.value.split(/\s+/).filter((s) => s !== '');
