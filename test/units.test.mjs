@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { parsePciName, parseUserAddress } from '../dist/model/pci-address.js';
 import { parseReservedRegions } from '../dist/model/reserved-regions.js';
 import { PciIds, lspciClassText, lspciDeviceText } from '../dist/model/pci-ids.js';
-import { shellQuote, visible, safeJson, field } from '../dist/render/safe-text.js';
+import { shellQuote, visible, safeJson, safeJsonChunks, field } from '../dist/render/safe-text.js';
 import { colourLevel } from '../dist/commands/common.js';
 import { iommuCmdlineOptions } from '../dist/analyse/isolation.js';
 import { unitKind } from '../dist/read/read-units.js';
@@ -115,5 +115,40 @@ test('links resolve inside the root, never above it', () => {
   assert.deepEqual(resolveLinkText('sys/bus/pci/devices/0000:00:01.0', '../../../devices/pci0000:00/0000:00:01.0'), { ok: true, value: 'sys/devices/pci0000:00/0000:00:01.0' });
   assert.deepEqual(resolveLinkText('sys/devices/x/iommu_group', '/sys/kernel/iommu_groups/3'), { ok: true, value: 'sys/kernel/iommu_groups/3' });
   assert.deepEqual(resolveLinkText('sys/a', '../../../etc/passwd'), { ok: false, absent: false, error: 'EOUTSIDE' });
+  // Climbing above the root and coming back is still out (never clamped at the root); "." and
+  // empty components are nothing; a link to the root itself is the root.
+  assert.deepEqual(resolveLinkText('sys/a', '../../sys/b'), { ok: false, absent: false, error: 'EOUTSIDE' });
+  assert.deepEqual(resolveLinkText('sys/a', '/../sys/b'), { ok: false, absent: false, error: 'EOUTSIDE' });
+  assert.deepEqual(resolveLinkText('sys/kernel/x', './/../devices/./y/'), { ok: true, value: 'sys/devices/y' });
+  assert.deepEqual(resolveLinkText('sys/a', '..'), { ok: true, value: '' });
+  assert.deepEqual(resolveLinkText('a', 'b/../c'), { ok: true, value: 'c' });
   assert.deepEqual(upstreamBridges('sys/devices/pci0000:00/0000:00:02.5/0000:06:00.0/0000:07:00.0/0000:08:00.0'), ['0000:07:00.0', '0000:06:00.0', '0000:00:02.5']);
+});
+
+test('JSON written in pieces is the same text as JSON written whole', () => {
+  const items = [{ id: 1, name: 'a\u202eb', list: [1, [2, {}]], nested: { x: null } }, { id: 2, s: 'caf\u00e9 \u0085 "q"\n' }];
+  const cases = [
+    { head: 1, items, tail: { t: [] } },
+    { head: 1, items: [], tail: 'x' },
+    { items, tail: null },
+    { head: { a: [1, 2] }, items: [items[0]] },
+  ];
+  for (const c of cases) {
+    const joined = [...safeJsonChunks({ ...c, items: null }, 'items', c.items)].join('');
+    assert.equal(joined, safeJson(c));
+  }
+  // Each element is one piece: a reader of the stream gets them as they are made.
+  const made = [];
+  const gen = safeJsonChunks({ head: 1, items: null }, 'items', (function* () { for (const i of [1, 2, 3]) { made.push(i); yield { i }; } })());
+  gen.next(); // '{'
+  gen.next(); // head
+  gen.next(); // '"items": [' after the first element is made
+  assert.deepEqual(made, [1]);
+});
+
+test('uevent ids: PCI_ID, PCI_SUBSYS_ID and PCI_CLASS as the kernel writes them; anything else is not an id', async () => {
+  const { parseUeventIds } = await import('../dist/read/read-pci.js');
+  assert.deepEqual(parseUeventIds('DRIVER=ahci\nPCI_CLASS=10601\nPCI_ID=8086:2922\nPCI_SUBSYS_ID=1AF4:1100\nPCI_SLOT_NAME=0000:00:1f.2\n'), { vendor: 0x8086, device: 0x2922, subsystemVendor: 0x1af4, subsystemDevice: 0x1100, class: 0x010601 });
+  assert.deepEqual(parseUeventIds('PCI_ID=808:2922\nPCI_CLASS=1234567\nPCI_SUBSYS_ID=1AF4:11000\n XPCI_ID=8086:2922'), {});
+  assert.deepEqual(parseUeventIds(''), {});
 });

@@ -409,7 +409,9 @@ export class SysRoot {
  * ".." component. Such a path needs no normalising (the fast path of abs, physical, physicalDir).
  */
 function isClean(rel: string): boolean {
-  return rel !== '' && !UNCLEAN.test(rel);
+  if (rel === '' || rel.startsWith('/') || rel.endsWith('/') || rel.includes('//')) return false;
+  // Called for every path read: the regex only when a component may be "." or "..".
+  return (!rel.startsWith('.') && !rel.includes('/.')) || !UNCLEAN.test(rel);
 }
 const UNCLEAN = /(?:^|\/)\.{0,2}(?:\/|$)/;
 
