@@ -51,6 +51,8 @@ const MUTATIONS = ['delete', 'truncate', 'garbage', 'huge', 'dangling', 'loop', 
 
 /** What lies behind an escaping directory link: it must never reach any output. */
 export const BAIT = 'BAIT-OUTSIDE-THE-ROOT';
+/** Every attribute name the readers read, as files in a bait directory (beside its devices/). */
+const BAIT_FILES = ['type', 'name', 'reserved_regions', 'uevent', 'vendor', 'device', 'class', 'revision', 'config', 'cap', 'ecap', 'dev', 'reset_method'];
 
 /** Apply one mutation; returns { what, undo }. */
 function mutate(root, inv, r, trash) {
@@ -104,7 +106,7 @@ function mutate(root, inv, r, trash) {
       const undo = save(rel);
       const bait = path.join(trash, `bait-${Math.floor(r() * 1e12)}`);
       fs.mkdirSync(path.join(bait, 'devices'), { recursive: true });
-      for (const f of ['type', 'name', 'reserved_regions', 'uevent', 'vendor', 'device', 'class', 'revision', 'config', 'cap', 'ecap', 'dev', 'reset_method']) fs.writeFileSync(path.join(bait, f), `${BAIT}\n`);
+      for (const f of BAIT_FILES) fs.writeFileSync(path.join(bait, f), `${BAIT}\n`);
       fs.symlinkSync(path.relative(path.dirname(abs(rel)), bait), abs(rel));
       return { what: `${kind} ${rel}`, undo };
     }
@@ -253,7 +255,7 @@ export async function runMutations({ seed, count, fixtures, snapshotEvery = 1, l
         const problems = judge(args, res);
         // Nothing may be written into the bait behind an escaping link (snapshot included).
         for (const b of fs.readdirSync(trash).filter((n) => n.startsWith('bait-'))) {
-          if (fs.readdirSync(path.join(trash, b)).length !== 13 || fs.readdirSync(path.join(trash, b, 'devices')).length !== 0) problems.push(`wrote outside the root, into ${b}`);
+          if (fs.readdirSync(path.join(trash, b)).length !== BAIT_FILES.length + 1 || fs.readdirSync(path.join(trash, b, 'devices')).length !== 0) problems.push(`wrote outside the root, into ${b}`);
         }
         if (problems.length) failures.push({ seed: s, fixture: fx, mutations: applied.map((m) => m.what), args: args.filter((a) => a !== root), problems });
       }
