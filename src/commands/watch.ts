@@ -22,22 +22,27 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   let prev = readModel(root);
   const stamp = () => new Date().toISOString();
   const pci = prev.devices.filter((d) => d.pci !== null).length;
+
+  // The stop signal is taken before the first line is printed: a Ctrl-C the moment that line
+  // shows ends the watch cleanly too (after it, a signal could land before the handler did).
+  let timer: NodeJS.Timeout | null = null;
+  let finish: (code: number) => void = () => {};
+  const ended = new Promise<number>((resolve) => (finish = resolve));
+  let off = () => {};
+  off =
+    io.onStopSignal?.(() => {
+      if (timer !== null) clearInterval(timer);
+      off();
+      finish(EXIT.OK);
+    }) ?? off;
+
   if (json) io.out(safeJson({ time: stamp(), kind: 'start', root, groups: prev.groups.length, pciFunctions: pci, devices: prev.devices.length }, 0) + '\n');
   else io.out(`${stamp()} watching ${visible(root)}: ${prev.groups.length} groups, ${pci} PCI functions (${prev.devices.length} devices on all buses; every ${secs} s; Ctrl-C ends)\n`);
-
-  return new Promise<number>((resolve) => {
-    const timer = setInterval(() => {
-      const next = readModel(root);
-      const t = stamp();
-      for (const c of diffModels(prev, next)) io.out(json ? safeJson({ time: t, ...c }, 0) + '\n' : `${t} ${visible(changeText(c))}\n`);
-      prev = next;
-    }, secs * 1000);
-    let off = () => {};
-    const stop = () => {
-      clearInterval(timer);
-      off();
-      resolve(EXIT.OK);
-    };
-    off = io.onStopSignal?.(stop) ?? off;
-  });
+  timer = setInterval(() => {
+    const next = readModel(root);
+    const t = stamp();
+    for (const c of diffModels(prev, next)) io.out(json ? safeJson({ time: t, ...c }, 0) + '\n' : `${t} ${visible(changeText(c))}\n`);
+    prev = next;
+  }, secs * 1000);
+  return ended;
 }
