@@ -38,10 +38,7 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
   // not config space's. A field uevent lacks or garbles (snapshots of other tools, older
   // kernels) falls back to its attribute.
   const ue = has('uevent') ? readUevent(sys, at('uevent')) : null;
-  const ids = (key: 'vendor' | 'device' | 'subsystemVendor' | 'subsystemDevice' | 'class', attr: string): number | null => {
-    const v = ue?.[key];
-    return v !== undefined && v !== null ? v : num(attr, key, 16);
-  };
+  const ids = (key: keyof UeventIds, attr: string): number | null => ue?.[key] ?? num(attr, key, 16);
   const info: PciInfo = {
     address: name,
     domain: addr.domain,
