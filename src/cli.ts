@@ -77,6 +77,10 @@ Formats:
           groups, each shown whole)
   ids     vendor:device ids of the endpoints shown, comma-joined (for vfio-pci.ids=)
   addresses  PCI addresses of the endpoints shown, one a line (bridges left out)
+          Both are for pasting, so they are guarded: an id that a device outside the
+          selection shares is not printed (exit 1; stderr names the device and the
+          by-address way), and a device shown that the host needs (boot VGA, a
+          mounted disk, the default route, the chipset) is named on stderr (exit 1).
   prometheus  metrics for node_exporter's textfile collector (whole host), see README
   nfd     node-feature-discovery local feature lines (whole host), see README
 
@@ -91,7 +95,7 @@ Examples:
   iommu-groups list --class gpu --related --format ids       e.g. 10de:1b80,10de:10f0
   iommu-groups list --format prometheus > /var/lib/node_exporter/textfile/iommu.prom
   iommu-groups list --format nfd > /etc/kubernetes/node-feature-discovery/features.d/iommu
-${exitHelp([[0, 'success'], NO_MATCH_EXIT, NO_IOMMU_EXIT])}`)
+${exitHelp([[0, 'success'], [1, 'a filter matched nothing; ids/addresses: an id is shared or a device shown is one the host needs'], NO_IOMMU_EXIT])}`)
     .action(async (opts: ListOptions) => {
       exitCode = await (await import('./commands/list.js')).runList(opts, io);
     });

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { BIN, PROJECT, TEST_IDS, fixture, runCli } from './helpers.mjs';
+import { BIN, PROJECT, TEST_IDS, fixture, fixtureCopy, runCli } from './helpers.mjs';
 
 const EXPECTED = path.join(PROJECT, 'test', 'expected');
 const NOIOMMU_MSG =
@@ -115,11 +115,44 @@ test('filters add up: a repeated filter or a comma list ORs its values; differen
 test('list --format ids and --format addresses: the endpoints shown, ready to paste, bridges left out', () => {
   const root = fixture('q35-intel');
   const run = (args) => runCli(['list', ...args, '--root', root]);
-  assert.deepEqual(run(['--class', 'gpu', '--related', '--format', 'ids']), { stdout: '1234:1111,1af4:1050,8086:293e\n', stderr: '', code: 0 });
-  assert.deepEqual(run(['--group', '21', '--format', 'addresses']), { stdout: '0000:0b:01.0\n0000:0b:02.0\n', stderr: '', code: 0 });
+  assert.deepEqual(run(['--device', '01:00.0', '--format', 'ids']), {
+    stdout: '8086:10d3\n',
+    stderr: 'iommu-groups: 0000:01:00.0: provides eth2, and proc/net/route is not in this tree: cannot tell whether the default route goes through it (run on the host, or take a snapshot there)\n',
+    code: 0,
+  });
+  assert.deepEqual(run(['--group', '21', '--format', 'addresses']), { stdout: '0000:0b:01.0\n0000:0b:02.0\n', stderr: 'iommu-groups: 0000:0b:01.0: provides eth3, and proc/net/route is not in this tree: cannot tell whether the default route goes through it (run on the host, or take a snapshot there)\n', code: 0 });
   assert.equal(run(['--group', '21', '--format', 'ids']).stdout, '8086:100e,1b36:0002\n');
   assert.deepEqual(run(['--group', '2', '--format', 'ids']), { stdout: '', stderr: 'iommu-groups: no endpoint among the devices shown (bridges are left out of ids and addresses)\n', code: 1 });
   assert.equal(run(['--format', 'addresses']).stdout.split('\n').length - 1, 18); // 30 functions, 12 of them bridges (header type 1)
+});
+
+test('list --format ids never prints an id another device shares, and names a device the host needs', () => {
+  const root = fixture('q35-intel');
+  const run = (args) => runCli(['list', ...args, '--root', root]);
+  // The two NVMe drives share 1b36:0010: pasting it would take 0000:02:00.0 at the next boot.
+  assert.deepEqual(run(['--device', '09:00.0', '--format', 'ids']), {
+    stdout: '',
+    stderr: [
+      'iommu-groups: not printing ids: 1b36:0010 is also the id of 0000:02:00.0, outside the selection; vfio-pci.ids=1b36:0010 would take it too at the next boot',
+      "iommu-groups: bind by address instead, which moves single devices: sudo driverctl set-override 0000:09:00.0 vfio-pci (or write vfio-pci to each device's driver_override); iommu-groups check 0000:09:00.0 prints the whole plan",
+      'iommu-groups: 0000:09:00.0: holds nvme1n1, and proc/self/mountinfo is not in this tree: cannot tell whether the host uses it (run on the host, or take a snapshot there)',
+      '',
+    ].join('\n'),
+    code: 1,
+  });
+  // Both drives selected: the id is theirs alone, so it is printed.
+  assert.equal(run(['--device', '02:00.0,09:00.0', '--format', 'ids']).stdout, '1b36:0010\n');
+  // The boot VGA is printed (it was asked for) but named, and the exit code says so.
+  const gpu = run(['--class', 'gpu', '--related', '--format', 'ids']);
+  assert.equal(gpu.stdout, '1234:1111,1af4:1050,8086:293e\n');
+  assert.equal(gpu.stderr, "iommu-groups: 0000:00:01.0 is a device the host needs: the host's boot VGA device: its console is on it\n");
+  assert.equal(gpu.code, 1);
+  // A derived tree where the first drive holds the mounted root: named as needed, by address too.
+  const edit = fixtureCopy('q35-intel');
+  fs.mkdirSync(path.join(edit, 'proc/self'), { recursive: true });
+  fs.writeFileSync(path.join(edit, 'proc/self/mountinfo'), '22 1 259:1 / / rw,relatime shared:1 - ext4 /dev/nvme0n1 rw\n');
+  const a = runCli(['list', '--device', '02:00.0', '--format', 'addresses', '--root', edit]);
+  assert.deepEqual(a, { stdout: '0000:02:00.0\n', stderr: 'iommu-groups: 0000:02:00.0 is a device the host needs: holds nvme0n1, which has a mounted filesystem (or one stacked on it): the host needs it\n', code: 1 });
 });
 
 test('list --format legacy with a filter shows each matching group whole (a group is a unit there)', () => {

@@ -9,7 +9,9 @@ import { renderListJsonChunks } from '../render/json.js';
 import { bridgeIsolations } from '../analyse/kernel-grouping.js';
 import { renderListLegacy } from '../render/legacy.js';
 import { renderListPlain } from '../render/plain.js';
-import { renderListAddresses, renderListIds } from '../render/ids.js';
+import { renderListAddresses, renderListIds, shownEndpoints } from '../render/ids.js';
+import { guardPaste, idsSafe } from '../analyse/paste-guard.js';
+import { visible } from '../render/safe-text.js';
 import type { Format } from '../render/format.js';
 import type { Io } from '../io.js';
 import { chalkFor, chooseFormat, outputWidth, finish, parseDeviceOption, parseGroupOption, reportIssues, requireGroups, resolveRoot, type CommonOptions } from './common.js';
@@ -64,7 +66,8 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
     return EXIT.OK; // no IOMMU is a value here (iommu_groups_iommu_enabled 0), not an error
   }
   const ids = readPciIds(opts.pciIds);
-  const model = readModel(root);
+  // What is pasted is checked against the host's needs (mounts, routes), so those facts are read too.
+  const model = readModel(root, { preflight: format === 'ids' || format === 'addresses' });
   if (filter.group) requireGroups(model, filter.group);
   // In the classic "IOMMU Group N:" shape a group is a unit: a filter picks groups, shown whole.
   const view = buildListView(model, format === 'legacy' ? { ...filter, wholeGroups: true } : filter, ids);
@@ -90,14 +93,39 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
     addresses: () => renderListAddresses(view),
     table: async () => (await import('../render/table.js')).renderListTable(view, await chalkFor(opts, io), outputWidth(opts, io)),
   };
-  const text = await renderers[format]();
-  io.out(text);
-  if ((format === 'ids' || format === 'addresses') && text === '' && view.iommu.active) {
+  if (format === 'ids' || format === 'addresses') return pasteOutput(model, view, format, await renderers[format](), io);
+  io.out(await renderers[format]());
+  return afterOutput(model, view, format, io);
+}
+
+/**
+ * ids and addresses are pasted (vfio-pci.ids=, driverctl, scripts): an id another device shares is
+ * never printed, and a selected device the host needs is named on stderr, both with exit 1.
+ */
+function pasteOutput(model: Model, view: ListView, format: 'ids' | 'addresses', text: string, io: Io): number {
+  const g = guardPaste(model, shownEndpoints(view), format);
+  const say = (s: string) => io.err(`iommu-groups: ${visible(s)}\n`);
+  let code: number = EXIT.OK;
+  if (format === 'ids' && !idsSafe(g)) {
+    for (const s of g.shared) say(`not printing ids: ${s.id} is also the id of ${s.others.join(', ')}, outside the selection; vfio-pci.ids=${s.id} would take ${s.others.length === 1 ? 'it' : 'them'} too at the next boot`);
+    if (g.othersUnreadable.length > 0) say(`not printing ids: the id of ${g.othersUnreadable.join(', ')} is unreadable, so whether vfio-pci.ids= would take ${g.othersUnreadable.length === 1 ? 'it' : 'them'} too cannot be told`);
+    const addrs = shownEndpoints(view).map((d) => d.name);
+    say(`bind by address instead, which moves single devices: ${addrs.map((a) => `sudo driverctl set-override ${a} vfio-pci`).join('; ')} (or write vfio-pci to each device's driver_override); iommu-groups check ${addrs.join(' ')} prints the whole plan`);
+    code = EXIT.FAILED;
+  } else {
+    io.out(text);
+    if (g.selectedUnreadable.length > 0) say(`left out: the id of ${g.selectedUnreadable.join(', ')} is unreadable`);
+  }
+  for (const n of g.needed) say(`${n.device} is a device the host needs: ${n.reasons.join('; ')}`);
+  for (const n of g.unknown) say(`${n.device}: ${n.reasons.join('; ')}`);
+  if (g.needed.length > 0) code = EXIT.FAILED;
+  if (text === '' && view.iommu.active) {
     // An empty id list pasted into vfio-pci.ids= would bind nothing and say nothing: say it here.
-    io.err('iommu-groups: no endpoint among the devices shown (bridges are left out of ids and addresses)\n');
+    say('no endpoint among the devices shown (bridges are left out of ids and addresses)');
     return EXIT.NO_MATCH;
   }
-  return afterOutput(model, view, format, io);
+  const after = afterOutput(model, view, format, io);
+  return after !== EXIT.OK ? after : code;
 }
 
 /** Issues, the IOMMU state and an empty filter result, told on stderr and in the exit code. */

@@ -4,9 +4,15 @@
 import { isBridge } from '../analyse/isolation.js';
 import type { ListView, MemberView } from '../analyse/list-view.js';
 import { vendorDeviceText } from '../model/pci-ids.js';
+import type { Device } from '../model/types.js';
 
 function endpoints(view: ListView): MemberView[] {
   return [...view.groups.flatMap((g) => g.members), ...view.ungrouped].filter((m) => m.device?.pci && !isBridge(m.device));
+}
+
+/** The PCI endpoints these formats name, in list order. */
+export function shownEndpoints(view: ListView): Device[] {
+  return endpoints(view).map((m) => m.device!);
 }
 
 /** "8086:10d3,1af4:1041\n": each id once, in list order; devices whose id is unreadable are left out. */
