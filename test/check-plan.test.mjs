@@ -333,3 +333,27 @@ test('--strict: warnings block; exit codes per outcome', async () => {
   assert.equal(runCli(['check', '01:00.0', '--root', root, '--format', 'plain']).code, 5);
   assert.equal(runCli(['check', '01:00.0', '--root', fixture('q35-noiommu'), '--format', 'plain']).code, 1);
 });
+
+test('by-id plans keep the ids already configured: one merged list, the old word replaced, a foreign modprobe.d line edited', async () => {
+  // vfio-pci.ids=8086:10d3 on the command line: a second vfio-pci.ids= would replace it.
+  const root = derived('q35-intel', { 'etc/modprobe.d/README': '' });
+  fs.writeFileSync(path.join(root, 'proc/cmdline'), 'console=ttyS0 panic=-1 intel_iommu=on vfio-pci.ids=8086:10d3\n');
+  const a = (await check(root, ['05:00.0', '05:00.1'])).plan.byId;
+  assert.deepEqual(
+    { p: a.kernelParameter, already: a.already, replaces: a.replaces, edit: a.edit, steps: a.steps },
+    { p: 'vfio-pci.ids=8086:10d3,1af4:1050,8086:293e', already: ['8086:10d3 (proc/cmdline)'], replaces: 'vfio-pci.ids=8086:10d3', edit: null, steps: [] },
+  );
+  const text = runCli(['check', '05:00.0', '05:00.1', '--root', root, '--format', 'table', '--wide']).stdout;
+  assert.match(text, /\nOr by vendor:device id: on the kernel command line, replace vfio-pci\.ids=8086:10d3 with vfio-pci\.ids=8086:10d3,1af4:1050,8086:293e \(it keeps what is already set: 8086:10d3 \(proc\/cmdline\)\); a second vfio-pci\.ids= would replace the first, and a modprobe\.d line would lose to the command line\.\n/);
+  // An options line in someone else's file: edit it (ours would compete with it), continuation lines read.
+  const m = derived('q35-intel', { 'etc/modprobe.d/vfio.conf': '# GPU for the VM\noptions vfio_pci disable_vga=1 \\\n  ids=10de:1b80,10de:10f0\nsoftdep nouveau pre: vfio-pci\n' });
+  const b = (await check(m, ['05:00.0', '05:00.1'])).plan;
+  assert.deepEqual(b.byId.edit, { file: '/etc/modprobe.d/vfio.conf', line: 2, from: 'ids=10de:1b80,10de:10f0', to: 'ids=10de:1b80,10de:10f0,1af4:1050,8086:293e' });
+  assert.deepEqual([b.byId.already, b.byId.steps, b.byId.replaces], [['10de:1b80 (etc/modprobe.d/vfio.conf line 2)', '10de:10f0 (etc/modprobe.d/vfio.conf line 2)'], [], null]);
+  assert.ok(!b.notes.some((n) => /etc\/modprobe\.d is not in this tree/.test(n)));
+  // An id this tool cannot read is never silently dropped: no by-id way.
+  fs.writeFileSync(path.join(m, 'etc/modprobe.d/vfio.conf'), 'options vfio-pci ids=10de:1b80,$(reboot)\n');
+  const c = (await check(m, ['05:00.0', '05:00.1'])).plan;
+  assert.equal(c.byId, null);
+  assert.match(c.notes.join('\n'), /^no by-id way: etc\/modprobe\.d\/vfio\.conf line 1 gives vfio-pci an id this tool cannot read \("\$\(reboot\)"\)/m);
+});

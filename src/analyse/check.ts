@@ -368,12 +368,20 @@ function groupFindings(ctx: Ctx, g: Group, out: CheckFinding[]): void {
   }
 
   const ir = ctx.host.interruptRemapping;
+  const unsafe = ctx.host.unsafeInterrupts;
+  const risk = 'vfio_iommu_type1.allow_unsafe_interrupts=1 (iommufd.allow_unsafe_interrupts=1) lets VFIO go ahead anyway, and then a device in the VM can raise any interrupt on the host (MSI attacks): only where the VM is trusted';
+  // VFIO (type1 and iommufd) refuses a group whose MSIs are not isolated, unless told it is unsafe.
   if (ir.status === 'warn') {
-    // Without interrupt remapping VFIO (type1 and iommufd) refuses to attach unless told it is unsafe.
     out.push(
-      ctx.host.unsafeInterrupts.length > 0
-        ? f('NO_INTERRUPT_REMAPPING', 'warn', 'none', 'host', `${ir.message}; allow_unsafe_interrupts is on, so VFIO goes ahead without it (a VM can forge interrupts)`, ir.evidence)
-        : f('NO_INTERRUPT_REMAPPING', 'fail', 'block', 'host', `${ir.message}; what would change it: enable interrupt remapping in the firmware (x2APIC / VT-d / IOMMU options)`, ir.evidence),
+      unsafe.length > 0
+        ? f('NO_INTERRUPT_REMAPPING', 'warn', 'none', 'host', `${ir.message}; ${unsafe.join(', ')} is on, so VFIO goes ahead without it (a VM can forge interrupts)`, ir.evidence)
+        : f('NO_INTERRUPT_REMAPPING', 'fail', 'block', 'host', `${ir.message}; what would change it: ${ctx.host.msiFix}; or ${risk}`, ir.evidence),
+    );
+  } else if (ir.status === 'unknown') {
+    out.push(
+      unsafe.length > 0
+        ? f('MSI_ISOLATION_UNKNOWN', 'warn', 'none', 'host', `${ir.message}; ${unsafe.join(', ')} is on, so VFIO goes ahead either way (a VM may forge interrupts)`, ir.evidence)
+        : f('MSI_ISOLATION_UNKNOWN', 'unknown', 'unknown', 'host', `${ir.message}; VFIO refuses the group if MSIs are not isolated (run on the host, or take a snapshot there)`, ir.evidence),
     );
   }
 

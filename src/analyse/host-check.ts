@@ -6,9 +6,7 @@ import { iommuState, plural } from './isolation.js';
 import type { Model } from '../model/types.js';
 import { bootChange, type BootChange } from './boot-loader.js';
 import { virtFindings } from './virt-check.js';
-
-/** Intel VT-d ecap bit 3: interrupt remapping supported. */
-const ECAP_IR = 1n << 3n;
+import { msiIsolation } from './msi-isolation.js';
 
 const words = (v: string | null) => (v === null ? [] : v.split(','));
 
@@ -18,6 +16,8 @@ export interface HostReport {
   boot: BootChange | null;
   /** Interrupt remapping state, reused by `check`. */
   interruptRemapping: Finding;
+  /** What would isolate MSIs on this platform. */
+  msiFix: string;
   /** The allow_unsafe_interrupts settings that are on (command line or module parameter). */
   unsafeInterrupts: string[];
 }
@@ -81,7 +81,8 @@ export function hostReport(model: Model): HostReport {
     out.push(finding('UNSAFE_INTERRUPTS', 'warn', 'vfio', `${c} is on: a VM can send interrupts as any device (MSI attacks); only for hosts without interrupt remapping that accept that risk`, ['proc/cmdline', 'sys/module/*/parameters']));
   }
 
-  const ir = interruptRemapping(model, st.active);
+  const msi = msiIsolation(model, st.active);
+  const ir = msi.finding;
   out.push(ir);
 
   // VFIO
@@ -130,9 +131,9 @@ export function hostReport(model: Model): HostReport {
         ? finding('BOOT_LOADER', 'info', 'kernel command line', `${what}: this host boots with ${b.options[0]!.loader}; the edit and the command are below`, b.options[0]!.evidence)
         : finding('BOOT_LOADER', 'unknown', 'kernel command line', `${what}: how this host boots is not in this tree (no etc/default/grub, etc/kernel/cmdline or boot tools); the common ways are below`, ['etc/default/grub', 'etc/kernel/cmdline']),
     );
-    return { findings: out, boot: b, interruptRemapping: ir, unsafeInterrupts };
+    return { findings: out, boot: b, interruptRemapping: ir, msiFix: msi.fix, unsafeInterrupts };
   }
-  return { findings: out, boot: null, interruptRemapping: ir, unsafeInterrupts };
+  return { findings: out, boot: null, interruptRemapping: ir, msiFix: msi.fix, unsafeInterrupts };
 }
 
 /** Kernel parameters to add or remove so the IOMMU comes up; null when none would help. */
@@ -145,48 +146,6 @@ function cmdlineNeeds(model: Model, active: boolean): { add: string[]; remove: s
   const remove = cmd.split(/\s+/).filter((w) => /^(intel_iommu|amd_iommu|iommu)=(.*,)?off(,.*)?$/.test(w.replace(/-/g, '_')));
   const add = tables.some((t) => t.startsWith('DMAR')) && !words(cmdlineParam(cmd, 'intel_iommu')).includes('on') ? ['intel_iommu=on'] : [];
   return add.length + remove.length > 0 ? { add, remove } : null;
-}
-
-function interruptRemapping(model: Model, active: boolean): ReturnType<typeof finding> {
-  const h = model.host;
-  const subject = 'interrupt remapping';
-  const unsafeHint = 'VFIO refuses devices without it unless allow_unsafe_interrupts is set (unsafe)';
-  if (!active) return finding('INTERRUPT_REMAPPING', 'info', subject, 'not applicable: no active IOMMU', []);
-  // Interrupt remapping is the x86 IOMMUs' way to isolate MSIs (IR- chips in /proc/interrupts).
-  // Arm isolates them in the GIC ITS, POWER and s390 in their own ways: nothing to read here.
-  const x86 = model.units.filter((u) => u.kind === 'intel-vtd' || u.kind === 'amd-vi');
-  if (model.units.length === 0 && !(h.deviceTree && h.deviceTree.power)) {
-    return finding('INTERRUPT_REMAPPING', 'unknown', subject, 'no IOMMU unit in this tree: which IOMMU this is, and so how it isolates interrupts, is not known here', ['sys/class/iommu']);
-  }
-  if (x86.length === 0) {
-    const kinds = [...new Set(model.units.map((u) => u.kind))].join(', ') || 'no unit in /sys/class/iommu';
-    return finding('INTERRUPT_REMAPPING', 'info', subject, `not judged here: MSI isolation on this IOMMU (${kinds}) does not show as x86 interrupt remapping; VFIO checks it when a device is attached`, ['sys/class/iommu']);
-  }
-  if (words(cmdlineParam(h.cmdline, 'intremap')).includes('off')) {
-    return finding('INTERRUPT_REMAPPING', 'warn', subject, `disabled on the kernel command line (intremap=off): ${unsafeHint}`, ['proc/cmdline']);
-  }
-  if (h.remappedIrqChips !== null) {
-    if (h.remappedIrqChips.length > 0) return finding('INTERRUPT_REMAPPING', 'ok', subject, `enabled: ${h.remappedIrqChips.join(', ')} in /proc/interrupts`, ['proc/interrupts']);
-    return finding('INTERRUPT_REMAPPING', 'warn', subject, `not enabled: no IR- interrupt chip in /proc/interrupts; ${unsafeHint}`, ['proc/interrupts']);
-  }
-  const intel = x86.filter((u) => u.intel !== null);
-  if (intel.length === x86.length) {
-    const known = intel.filter((u) => u.intel!.ecap !== null);
-    const without = known.filter((u) => (BigInt('0x' + u.intel!.ecap!) & ECAP_IR) === 0n);
-    if (without.length > 0) {
-      return finding('INTERRUPT_REMAPPING', 'warn', subject, `not supported by ${without.map((u) => u.name).join(', ')} (ecap IR bit clear): ${unsafeHint}`, without.map((u) => `${u.path}/intel-iommu/ecap = ${u.intel!.ecap}`));
-    }
-    if (known.length === intel.length) {
-      return finding(
-        'INTERRUPT_REMAPPING',
-        'ok',
-        subject,
-        `supported by every unit (ecap IR bit) and not disabled on the command line; /proc/interrupts is not in this tree to confirm it is in use`,
-        known.map((u) => `${u.path}/intel-iommu/ecap = ${u.intel!.ecap}`),
-      );
-    }
-  }
-  return finding('INTERRUPT_REMAPPING', 'unknown', subject, `cannot tell: /proc/interrupts is not readable here${intel.length < x86.length ? ' and AMD-Vi does not show it in sysfs' : ''}`, ['proc/interrupts']);
 }
 
 function notActiveText(model: Model): string {

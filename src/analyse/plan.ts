@@ -5,6 +5,7 @@
 import { vendorDevice, type CheckReport, type Move } from './check.js';
 import { shellQuote as q } from './shell-quote.js';
 import type { Model } from '../model/types.js';
+import { cmdlineValues } from './findings.js';
 
 export interface Step {
   /** The line to paste. */
@@ -22,8 +23,23 @@ export interface Plan {
   /** The same bindings kept across reboots (driverctl). */
   persistent: Step[];
   /** The by-id way (vfio-pci.ids), or null with the reason in notes. */
-  byId: { kernelParameter: string; steps: Step[]; initramfs: Step[]; initramfsChoices: string[] } | null;
+  byId: ById | null;
   notes: string[];
+}
+
+export interface ById {
+  /** vfio-pci.ids=... with the ids already configured and the new ones, in one list. */
+  kernelParameter: string;
+  /** Ids already configured, each with where ("8086:10d3 (proc/cmdline)"). */
+  already: string[];
+  /** The vfio-pci.ids= word already on the command line: it must be replaced (a second one would win over it). */
+  replaces: string | null;
+  /** A modprobe.d line of someone else's that sets ids=: edit it rather than add a line that competes with it. */
+  edit: { file: string; line: number; from: string; to: string } | null;
+  /** Appending to our own modprobe.d file; empty when the ids must go on the command line or in `edit`. */
+  steps: Step[];
+  initramfs: Step[];
+  initramfsChoices: string[];
 }
 
 /** The file of our own under /etc/modprobe.d (never someone else's vfio.conf). */
@@ -76,6 +92,36 @@ export function buildPlan(model: Model, report: CheckReport): Plan | null {
   return { required, optional, persistent, byId: byIdPlan(model, all, notes), notes };
 }
 
+/** An id as vfio-pci takes it: vendor:device[:subvendor[:subdevice[:class[:class_mask]]]], hex. */
+const ID_TEXT = /^[0-9a-fA-F]{1,8}(:[0-9a-fA-F]{1,8}){1,5}$/;
+
+/** The ids vfio-pci is already given (command line, modprobe.d), or null (with the reason) when they cannot be merged. */
+function existingIds(model: Model, notes: string[]): { id: string; where: string }[] | null {
+  const h = model.host;
+  const out: { id: string; where: string }[] = [];
+  const add = (value: string, where: string): boolean => {
+    for (const id of value.split(',').filter(Boolean)) {
+      if (!ID_TEXT.test(id)) {
+        notes.push(`no by-id way: ${where} gives vfio-pci an id this tool cannot read (${JSON.stringify(id)}); a new list would drop it, so merge by hand or use driverctl`);
+        return false;
+      }
+      if (!out.some((e) => e.id === id.toLowerCase())) out.push({ id: id.toLowerCase(), where });
+    }
+    return true;
+  };
+  if (h.cmdline === null) {
+    notes.push('no by-id way: proc/cmdline is not in this tree, so vfio-pci ids already set there cannot be kept; use driverctl');
+    return null;
+  }
+  const word = cmdlineValues(h.cmdline, 'vfio-pci.ids').at(-1);
+  if (word !== undefined && !add(word, 'proc/cmdline')) return null;
+  if (h.vfioPciIdOptions == null) {
+    notes.push('by id: etc/modprobe.d is not in this tree; if a line there sets options vfio-pci ids=, add its ids to the list above (a second ids= replaces the first)');
+  }
+  for (const o of h.vfioPciIdOptions ?? []) if (!add(o.ids, `${o.file} line ${o.line}`)) return null;
+  return out;
+}
+
 function dedupe(ms: Move[]): Move[] {
   const seen = new Set<string>();
   return ms.filter((m) => !seen.has(`${m.bus}/${m.device}`) && seen.add(`${m.bus}/${m.device}`));
@@ -96,17 +142,34 @@ function byIdPlan(model: Model, all: readonly Move[], notes: string[]): Plan['by
     return null;
   }
   const held = all.filter((m) => m.driver !== null && m.driver !== 'pci-stub' && m.driver !== m.vfioDriver);
+  if (held.length > 0 && model.host.modules === null) {
+    notes.push('no by-id way: sys/module is not in this tree, so whether the host drivers are modules (which a softdep can order after vfio-pci) cannot be told; use driverctl');
+    return null;
+  }
   const builtIn = held.filter((m) => m.module === null);
   if (builtIn.length > 0) {
     notes.push(`no by-id way: ${builtIn.map((m) => `${m.driver} (${m.device})`).join(', ')} has no module in this tree (built into the kernel), so it binds before vfio-pci can; use driverctl`);
     return null;
   }
-  const lines = [`options vfio-pci ids=${ids.join(',')}`, ...[...new Set(held.map((m) => m.module!))].map((mod) => `softdep ${mod} pre: vfio-pci`)];
+  const existing = existingIds(model, notes);
+  if (existing === null) return null;
+  const merged = [...new Set([...existing.map((e) => e.id), ...ids])];
+  const already = existing.map((e) => `${e.id} (${e.where})`);
+  const cmdWord = cmdlineValues(model.host.cmdline, 'vfio-pci.ids');
+  const own = (f: string) => '/' + f === MODPROBE_FILE;
+  const other = (model.host.vfioPciIdOptions ?? []).filter((o) => !own(o.file)).at(-1) ?? null;
+  const option = `options vfio-pci ids=${merged.join(',')}`;
+  const lines = [option, ...[...new Set(held.map((m) => m.module!))].map((mod) => `softdep ${mod} pre: vfio-pci`)];
   const os = model.host.osRelease;
   const known = os === null ? undefined : INITRAMFS.find((x) => [os.id, ...os.idLike].some((i) => i !== null && x.ids.includes(i)));
   return {
-    kernelParameter: `vfio-pci.ids=${ids.join(',')}`,
-    steps: [step(['sudo', 'tee', '-a', MODPROBE_FILE], lines.join('\n') + '\n')],
+    kernelParameter: `vfio-pci.ids=${merged.join(',')}`,
+    already,
+    // The kernel command line's value reaches the module after modprobe.d's, so it wins: with one
+    // there, the command line is the one place to change.
+    replaces: cmdWord.length > 0 ? `vfio-pci.ids=${cmdWord.at(-1)}` : null,
+    edit: cmdWord.length === 0 && other !== null ? { file: '/' + other.file, line: other.line, from: `ids=${other.ids}`, to: `ids=${merged.join(',')}` } : null,
+    steps: cmdWord.length === 0 && other === null ? [step(['sudo', 'tee', '-a', MODPROBE_FILE], lines.join('\n') + '\n')] : [],
     initramfs: known ? [step(known.argv)] : [],
     initramfsChoices: known ? [] : INITRAMFS.map((x) => `${x.distro}: ${x.argv.join(' ')}`),
   };

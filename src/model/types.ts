@@ -179,6 +179,20 @@ export interface HostFacts {
   moduleParams: Record<string, string>;
   /** Interrupt chip names from proc/interrupts that begin with "IR-"; null if not readable. */
   remappedIrqChips: string[] | null;
+  /**
+   * Chip names of PCI MSI interrupts in proc/interrupts, device suffix cut ("IR-PCI-MSIX", "PCI-MSI",
+   * "ITS-MSI", "MSI"): the MSI domain a device's interrupts go through; null if not readable.
+   */
+  msiChips?: string[] | null;
+  /** Every ACPI table name in sys/firmware/acpi/tables (the architecture shows in them); null if not listed. */
+  acpiTables?: string[] | null;
+  /**
+   * `options vfio-pci ids=...` lines in modprobe.d (etc, run, usr/lib, lib), in the order modprobe
+   * reads them; null when the tree has no etc/ (a capture that did not keep it).
+   */
+  vfioPciIdOptions?: { file: string; line: number; ids: string }[] | null;
+  /** The DMAR table's flags byte (bit 0 INTR_REMAP: firmware offers interrupt remapping); null if not read. */
+  dmarFlags?: number | null;
   /** dev/vfio entries and dev/iommu; null when the tree has no dev/ directory. */
   devNodes: { vfio: string[] | null; iommu: boolean } | null;
   /** major:minor of every mounted filesystem from proc/self/mountinfo; null if absent. */

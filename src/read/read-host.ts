@@ -88,7 +88,12 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
   }
 
   const irq = keep('remappedIrqChips', sys.readBytes('proc/interrupts', INTERRUPTS_MAX));
-  const remappedIrqChips = irq === null ? null : remappedChips(irq.toString('latin1'));
+  const irqText = irq === null ? null : irq.toString('latin1');
+  const remappedIrqChips = irqText === null ? null : remappedChips(irqText);
+  // DMAR: a 36-byte ACPI header, then the host address width (1 byte) and the flags (1 byte).
+  const dmar = acpiIommuTables?.includes('DMAR') ? sys.readBytes('sys/firmware/acpi/tables/DMAR', 64) : null;
+  if (dmar !== null && !dmar.ok && !dmar.absent) errors['dmarFlags'] = dmar.error;
+  const dmarFlags = dmar?.ok && dmar.value.length >= 38 && dmar.value.toString('latin1', 0, 4) === 'DMAR' ? dmar.value[37]! : null;
 
   return {
     cmdline,
@@ -97,6 +102,10 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     modules,
     moduleParams,
     remappedIrqChips,
+    msiChips: irqText === null ? null : msiChips(irqText),
+    vfioPciIdOptions: readVfioPciIdOptions(sys, errors),
+    acpiTables: tables,
+    dmarFlags,
     devNodes: readDevNodes(sys, errors),
     mounted: mountedDevs(keep('mounted', sys.readText('proc/self/mountinfo', INTERRUPTS_MAX))),
     blockDevices: readBlockDevices(sys, errors),
@@ -267,6 +276,58 @@ function readDeviceTree(sys: SysRoot): HostFacts['deviceTree'] {
   return false;
 }
 
+/** Where modprobe reads its configuration, in its order of precedence (a name in an earlier one hides the same name later). */
+const MODPROBE_DIRS = ['etc/modprobe.d', 'run/modprobe.d', 'usr/local/lib/modprobe.d', 'usr/lib/modprobe.d', 'lib/modprobe.d'] as const;
+
+function readVfioPciIdOptions(sys: SysRoot, errors: ErrorMap): HostFacts['vfioPciIdOptions'] {
+  const etc = sys.kind('etc');
+  if (!etc.ok || etc.value !== 'dir') return null;
+  const seen = new Set<string>();
+  const files: string[] = [];
+  for (const dir of MODPROBE_DIRS) {
+    const l = sys.list(dir);
+    if (!l.ok) {
+      if (!l.absent) errors[`modprobe:${dir}`] = l.error;
+      continue;
+    }
+    for (const name of l.value) {
+      if (!name.endsWith('.conf') || seen.has(name)) continue;
+      seen.add(name);
+      files.push(`${dir}/${name}`);
+    }
+  }
+  // modprobe reads the files in the order of their names, whatever directory holds them.
+  files.sort((a, b) => (path.posix.basename(a) < path.posix.basename(b) ? -1 : 1));
+  const out: NonNullable<HostFacts['vfioPciIdOptions']> = [];
+  for (const f of files) {
+    const t = sys.readText(f, CPUINFO_MAX);
+    if (!t.ok) {
+      if (!t.absent) errors[`modprobe:${f}`] = t.error;
+      continue;
+    }
+    for (const o of parseModprobeIds(t.value)) out.push({ file: f, ...o });
+  }
+  return out;
+}
+
+/**
+ * `options vfio-pci ids=10de:1b80,10de:10f0 disable_vga=1` (module names with - or _; a line may go
+ * on after a trailing backslash; # starts a comment) -> each ids= value with its line number.
+ */
+export function parseModprobeIds(text: string): { line: number; ids: string }[] {
+  const out: { line: number; ids: string }[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const first = i + 1;
+    let l = lines[i]!;
+    while (l.endsWith('\\') && i + 1 < lines.length) l = l.slice(0, -1) + ' ' + lines[++i]!;
+    const w = l.replace(/#.*$/, '').trim().split(/\s+/);
+    if (w[0] !== 'options' || w[1]?.replace(/-/g, '_') !== 'vfio_pci') continue;
+    for (const p of w.slice(2)) if (p.startsWith('ids=')) out.push({ line: first, ids: p.slice(4) });
+  }
+  return out;
+}
+
 /** ID and ID_LIKE of the distribution; etc/os-release is often a link to ../usr/lib/os-release. */
 function readOsRelease(sys: SysRoot): HostFacts['osRelease'] {
   for (const rel of ['etc/os-release', 'usr/lib/os-release']) {
@@ -295,6 +356,25 @@ export function parseOsRelease(text: string): { id: string | null; idLike: strin
 export function remappedChips(text: string): string[] {
   const chips = new Set<string>();
   for (const m of text.matchAll(/(?:^|\s)(IR-[A-Za-z0-9-]+)/gm)) chips.add(m[1]!.replace(/-[0-9a-f]{4}:[0-9a-f]{2}:.*$/, ''));
+  return [...chips].sort();
+}
+
+/**
+ * Chip names of PCI MSI interrupts, one per distinct name, the device suffix cut. A numbered line is
+ * "IRQ: <a count per CPU> <chip> <hwirq/type> <name>"; the chip is the first word after the counts:
+ *    37:   17   0   ITS-MSI 524288 Edge   nvme0q0            (arm64, GICv3 ITS)
+ *    24:    0   0   IR-PCI-MSIX-0000:01:00.0  0-edge  eth0    (x86, interrupt remapping, 6.2+)
+ *    24:    0   0   PCI-MSI 16384-edge   PCIe PME             (x86 without remapping)
+ *    40:    0   0   MSI  0 Edge  nvme0q0                      (arm64, GICv2m before 6.10)
+ */
+export function msiChips(text: string): string[] {
+  const chips = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*\d+:((?:\s+\d+)*)\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const chip = m[2]!.replace(/-[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/, '');
+    if (/PCI-MSI/.test(chip) || chip === 'MSI' || /^ITS-/.test(chip)) chips.add(chip);
+  }
   return [...chips].sort();
 }
 

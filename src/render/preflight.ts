@@ -124,8 +124,16 @@ function planLines(plan: Plan, width: number | null): string[] {
   }
   if (plan.persistent.length) out.push('To keep the bindings across reboots (driverctl):', ...cmds(plan.persistent), '');
   if (plan.byId) {
-    out.push(...para(`Or by vendor:device id: add ${visible(plan.byId.kernelParameter)} to the kernel command line, or append to ${MODPROBE_FILE} (a file of its own; nothing is overwritten):`, width));
-    out.push(...cmds(plan.byId.steps));
+    const b = plan.byId;
+    const kept = b.already.length ? ` (it keeps what is already set: ${b.already.map(visible).join(', ')})` : '';
+    if (b.replaces !== null) {
+      out.push(...para(`Or by vendor:device id: on the kernel command line, replace ${visible(b.replaces)} with ${visible(b.kernelParameter)}${kept}; a second vfio-pci.ids= would replace the first, and a modprobe.d line would lose to the command line.`, width));
+    } else if (b.edit !== null) {
+      out.push(...para(`Or by vendor:device id: in ${visible(b.edit.file)}, line ${b.edit.line}, change ${visible(b.edit.from)} to ${visible(b.edit.to)}${kept} (a second ids= line elsewhere would compete with it), or add ${visible(b.kernelParameter)} to the kernel command line.`, width));
+    } else {
+      out.push(...para(`Or by vendor:device id: add ${visible(b.kernelParameter)} to the kernel command line, or append to ${MODPROBE_FILE} (a file of its own; nothing is overwritten)${kept}:`, width));
+    }
+    out.push(...cmds(b.steps));
     if (plan.byId.initramfs.length) out.push('  then rebuild the initramfs:', ...cmds(plan.byId.initramfs));
     else out.push('  then rebuild the initramfs with your distribution\'s tool:', ...plan.byId.initramfsChoices.flatMap((x) => para(visible(x), width, '    ', 6)));
     out.push('');
