@@ -59,3 +59,11 @@ test('a closed stdout ends quietly, with the command\'s own exit code', () => {
     assert.equal(r.stdout.trim(), rc, cmd);
   }
 });
+
+test('--root /proc (its sys/ is sysctl, not sysfs) is a usage error, not "no IOMMU"', () => {
+  assert.deepEqual(runCli(['list', '--root', '/proc']), {
+    stdout: '',
+    stderr: 'iommu-groups: --root /proc: its sys/ is not a sysfs tree (no bus/, devices/ or class/ in it)\nhint: give the directory that holds sys/ (for a capture: where its tarball was extracted)\n',
+    code: 2,
+  });
+});

@@ -54,13 +54,24 @@ export function resolveRoot(opts: CommonOptions, io: Io): string {
   try {
     st = fs.statSync(root);
   } catch (err) {
-    throw new UsageError(`--root ${opts.root}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as NodeJS.ErrnoException).code}`, 'give the directory that holds sys/ (a host root or an extracted capture)');
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`--root ${opts.root}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code}`, 'give the directory that holds sys/ (a host root or an extracted capture)');
   }
   if (!st.isDirectory()) throw new UsageError(`--root ${opts.root}: not a directory`, 'give the directory that holds sys/');
+  const hint = 'give the directory that holds sys/ (for a capture: where its tarball was extracted)';
+  let entries: string[];
   try {
-    if (!fs.statSync(path.join(root, 'sys')).isDirectory()) throw new Error('not a directory');
-  } catch {
-    throw new UsageError(`--root ${opts.root} has no sys/ directory`, 'give the directory that holds sys/ (for a capture: where its tarball was extracted)');
+    if (!fs.statSync(path.join(root, 'sys')).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    entries = fs.readdirSync(path.join(root, 'sys'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`--root ${opts.root}: permission denied reading its sys/`, 'run as a user who may read it (or sudo)');
+    throw new UsageError(`--root ${opts.root} has no sys/ directory`, hint);
+  }
+  // /proc has a sys/ too (sysctl): a sysfs root has at least one of these.
+  const sysfs = ['bus', 'devices', 'class'].some((e) => entries.includes(e)) || fs.existsSync(path.join(root, 'sys/kernel/iommu_groups'));
+  if (!sysfs) {
+    throw new UsageError(`--root ${opts.root}: its sys/ is not a sysfs tree (no bus/, devices/ or class/ in it)`, hint);
   }
   return root;
 }
