@@ -145,7 +145,7 @@ ${exitHelp([[0, 'no item fails'], [1, 'an item fails (no active IOMMU is a failu
       .option('--group <n>', 'check group N as a whole (its endpoints are the targets)')
       .option('--strict', 'warnings block too (exit 1)')
       .addOption(new Option('--emit <kind>', 'print only the VM configuration for a ready request: libvirt <hostdev> XML, QEMU -device arguments, or a Proxmox qm set line').choices([...EMIT_KINDS]))
-      .option('--x-vga', 'with --emit qemu|proxmox: x-vga for a target that is the boot VGA device')
+      .option('--x-vga', 'with --emit qemu|proxmox: x-vga for a VGA-class target (the guest\'s primary GPU)')
       .option('--vmid <id>', 'with --emit proxmox: the VM id (default: the word VMID to replace)'),
     REPORT_FORMATS,
   )

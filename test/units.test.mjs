@@ -152,3 +152,29 @@ test('uevent ids: PCI_ID, PCI_SUBSYS_ID and PCI_CLASS as the kernel writes them;
   assert.deepEqual(parseUeventIds('PCI_ID=808:2922\nPCI_CLASS=1234567\nPCI_SUBSYS_ID=1AF4:11000\n XPCI_ID=8086:2922'), {});
   assert.deepEqual(parseUeventIds(''), {});
 });
+
+test('--emit: guest functions start at 0; SR-IOV VFs each get a slot of their own; x-vga for any VGA-class target', async () => {
+  const { vmSlots } = await import('../dist/analyse/vm-config.js');
+  const { emitQemu, emitLibvirt, emitProxmox } = await import('../dist/render/emit.js');
+  const fn = (name, extra = {}) => {
+    const [, b, s, f] = /^0000:(..):(..)\.(.)$/.exec(name).map((x) => parseInt(x, 16));
+    return { bus: 'pci', name, path: `sys/devices/pci0000:00/${name}`, group: 1, pci: { domain: 0, bus: b, slot: s, function: f, class: 0x020000, bootVga: false, physfn: null, ...extra } };
+  };
+  const report = (targets) => ({ outcome: 'ready', groups: [{ targets }] });
+  // Two VFs of one PF at 0c:00.1 and 0c:00.2: a guest sees a slot only through its function 0.
+  const vfModel = { devices: [fn('0000:0c:00.0'), fn('0000:0c:00.1', { physfn: '0000:0c:00.0' }), fn('0000:0c:00.2', { physfn: '0000:0c:00.0' })] };
+  const vfs = vmSlots(vfModel, report(['0000:0c:00.1', '0000:0c:00.2']));
+  assert.equal(emitQemu(vfs, { vga: false }), '-device vfio-pci,host=0000:0c:00.1 \\\n-device vfio-pci,host=0000:0c:00.2\n');
+  assert.equal(emitProxmox(vfs, { vga: false }, '101'), 'qm set 101 -hostpci0 0000:0c:00.1,pcie=1 -hostpci1 0000:0c:00.2,pcie=1\n');
+  // Functions 1 and 2 of a multifunction device (not VFs) share a guest slot as functions 0 and 1.
+  const mf = { devices: [fn('0000:0d:00.0'), fn('0000:0d:00.1'), fn('0000:0d:00.2')] };
+  const two = vmSlots(mf, report(['0000:0d:00.1', '0000:0d:00.2']));
+  assert.equal(emitQemu(two, { vga: false }), '-device pcie-root-port,id=ig-rp16,chassis=16,slot=16 \\\n-device vfio-pci,host=0000:0d:00.1,bus=ig-rp16,addr=00.0,multifunction=on \\\n-device vfio-pci,host=0000:0d:00.2,bus=ig-rp16,addr=00.1\n');
+  assert.match(emitLibvirt(two), /function='0x2'\/>\n  <\/source>\n  <address type='pci' domain='0x0000' bus='0x10' slot='0x00' function='0x1'\/>/);
+  assert.match(emitLibvirt(two), /function='0x1'\/>\n  <\/source>\n  <address type='pci' domain='0x0000' bus='0x10' slot='0x00' function='0x0' multifunction='on'\/>/);
+  // A GPU that is not the host's boot VGA is still the guest's primary: x-vga where asked.
+  const gpu = { devices: [fn('0000:01:00.0', { class: 0x030000 }), fn('0000:01:00.1', { class: 0x040300 })] };
+  const g = vmSlots(gpu, report(['0000:01:00.0', '0000:01:00.1']));
+  assert.match(emitQemu(g, { vga: true }), /host=0000:01:00\.0,bus=ig-rp16,addr=00\.0,multifunction=on,x-vga=on \\\n-device vfio-pci,host=0000:01:00\.1,bus=ig-rp16,addr=00\.1\n$/);
+  assert.equal(emitProxmox(g, { vga: true }, '101'), 'qm set 101 -hostpci0 0000:01:00,pcie=1,x-vga=1\n');
+});

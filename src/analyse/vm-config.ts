@@ -13,6 +13,10 @@ export interface VmFunction {
   function: number;
   /** The firmware's boot VGA device (boot_vga = 1). */
   bootVga: boolean;
+  /** A VGA-compatible controller (class 0x0300): x-vga applies to it, boot VGA or not. */
+  vga: boolean;
+  /** Its function number in the guest slot: 0 for a lone function, 0..n-1 in host order for several (a guest probes function 0 first). */
+  guestFunction: number;
 }
 
 export interface VmSlot {
@@ -31,11 +35,14 @@ export function vmSlots(model: Model, report: CheckReport): VmSlot[] | null {
   const slots = new Map<string, VmFunction[]>();
   for (const n of names) {
     const p = byAddr.get(n)!.pci!;
-    const key = n.slice(0, n.lastIndexOf('.'));
-    (slots.get(key) ?? slots.set(key, []).get(key)!).push({ address: n, domain: p.domain, bus: p.bus, slot: p.slot, function: p.function, bootVga: p.bootVga === true });
+    // A VF is a device of its own (never multifunction): it gets a guest slot of its own.
+    const key = p.physfn !== null ? n : n.slice(0, n.lastIndexOf('.'));
+    (slots.get(key) ?? slots.set(key, []).get(key)!).push({ address: n, domain: p.domain, bus: p.bus, slot: p.slot, function: p.function, bootVga: p.bootVga === true, vga: p.class !== null && p.class >> 8 === 0x0300, guestFunction: 0 });
   }
-  return [...slots].map(([slot, functions]) => {
-    const all = [...byAddr.keys()].filter((a) => a.startsWith(slot + '.'));
+  return [...slots].map(([key, functions]) => {
+    functions.forEach((f, i) => (f.guestFunction = i));
+    const slot = functions[0]!.address.slice(0, functions[0]!.address.lastIndexOf('.'));
+    const all = key === slot ? [...byAddr.keys()].filter((a) => a.startsWith(slot + '.')) : [key];
     return { slot, functions, whole: all.every((a) => functions.some((f) => f.address === a)) };
   });
 }

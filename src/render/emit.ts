@@ -6,7 +6,7 @@ export const EMIT_KINDS = ['libvirt', 'qemu', 'proxmox'] as const;
 export type EmitKind = (typeof EMIT_KINDS)[number];
 
 export interface EmitOptions {
-  /** x-vga=on for a boot VGA target (QEMU, Proxmox). */
+  /** x-vga=on for a VGA-class target (QEMU, Proxmox): the guest's primary GPU, boot VGA on the host or not. */
   vga: boolean;
 }
 
@@ -33,7 +33,7 @@ export function emitLibvirt(slots: readonly VmSlot[]): string {
       out.push(`  <source>`);
       out.push(`    <address domain='${h(f.domain, 4)}' bus='${h(f.bus, 2)}' slot='${h(f.slot, 2)}' function='${h(f.function, 1)}'/>`);
       out.push(`  </source>`);
-      if (multi) out.push(`  <address type='pci' domain='0x0000' bus='${h(port, 2)}' slot='0x00' function='${h(f.function, 1)}'${f === s.functions[0] ? " multifunction='on'" : ''}/>`);
+      if (multi) out.push(`  <address type='pci' domain='0x0000' bus='${h(port, 2)}' slot='0x00' function='${h(f.guestFunction, 1)}'${f.guestFunction === 0 ? " multifunction='on'" : ''}/>`);
       out.push(`</hostdev>`);
     }
     if (multi) port++;
@@ -51,8 +51,8 @@ export function emitQemu(slots: readonly VmSlot[], o: EmitOptions): string {
     if (multi) args.push(`-device pcie-root-port,id=${bus},chassis=${port},slot=${port}`);
     for (const f of s.functions) {
       const props = [`host=${f.address}`];
-      if (multi) props.push(`bus=${bus}`, `addr=00.${f.function}`, ...(f === s.functions[0] ? ['multifunction=on'] : []));
-      if (o.vga && f.bootVga) props.push('x-vga=on');
+      if (multi) props.push(`bus=${bus}`, `addr=00.${f.guestFunction}`, ...(f.guestFunction === 0 ? ['multifunction=on'] : []));
+      if (o.vga && f.vga) props.push('x-vga=on');
       args.push(`-device vfio-pci,${props.join(',')}`);
     }
     if (multi) port++;
@@ -65,7 +65,7 @@ export function emitProxmox(slots: readonly VmSlot[], o: EmitOptions, vmid = 'VM
   const parts: string[] = [];
   let n = 0;
   for (const s of slots) {
-    const entries = s.whole && s.functions.length > 1 ? [{ id: s.slot, vga: s.functions.some((f) => f.bootVga) }] : s.functions.map((f) => ({ id: f.address, vga: f.bootVga }));
+    const entries = s.whole && s.functions.length > 1 ? [{ id: s.slot, vga: s.functions.some((f) => f.vga) }] : s.functions.map((f) => ({ id: f.address, vga: f.vga }));
     for (const e of entries) parts.push(`-hostpci${n++} ${e.id},pcie=1${o.vga && e.vga ? ',x-vga=1' : ''}`);
   }
   return `qm set ${vmid} ${parts.join(' ')}\n`;
