@@ -114,3 +114,24 @@ test('host says the same, and POWER (sPAPR TCE) does not need it', async () => {
   const p = await host(power);
   assert.deepEqual([p.status, p.message], ['ok', 'not needed: VFIO on POWER uses the sPAPR TCE IOMMU, which does not refuse groups for MSI isolation']);
 });
+
+test('inside a virtual machine host and check talk about the hypervisor, not the firmware setup', async () => {
+  const root = fixtureCopy('q35-noiommu');
+  fs.writeFileSync(path.join(root, 'proc/cpuinfo'), 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sse sse2 hypervisor lahf_lm\n');
+  fs.mkdirSync(path.join(root, 'sys/devices/virtual/dmi/id'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'sys/devices/virtual/dmi/id/sys_vendor'), 'QEMU\n');
+  fs.writeFileSync(path.join(root, 'sys/devices/virtual/dmi/id/product_name'), 'Standard PC (Q35 + ICH9, 2009)\n');
+  fs.mkdirSync(path.join(root, 'sys/class/dmi'), { recursive: true });
+  fs.symlinkSync('../../devices/virtual/dmi/id', path.join(root, 'sys/class/dmi/id'));
+  const f = JSON.parse((await runInProcess(['host', '--root', root, '--format', 'json'])).out).findings;
+  const viommu = "the hypervisor must give this VM a virtual IOMMU with interrupt remapping: QEMU -device intel-iommu,intremap=on,caching-mode=on with -machine q35,kernel-irqchip=split (libvirt: <iommu model='intel'><driver intremap='on' caching_mode='on'/></iommu> and <ioapic driver='qemu'/> in <features>); a cloud VM may offer no vIOMMU at all";
+  const fw = f.find((x) => x.code === 'IOMMU_FIRMWARE');
+  assert.deepEqual([fw.status, fw.message, fw.evidence], ['fail', `firmware describes no IOMMU (no DMAR, IVRS, IORT or VIOT ACPI table), and this is a virtual machine (QEMU/KVM): ${viommu}`, ['sys/firmware/acpi/tables', 'proc/cpuinfo: flags hypervisor', 'sys/class/dmi/id/sys_vendor = QEMU']]);
+  assert.equal(f.find((x) => x.code === 'CPU_VIRT').message, 'no vmx or svm flag in /proc/cpuinfo, and this is a virtual machine (QEMU/KVM): the hypervisor must expose hardware virtualization to this VM (nested virtualization: QEMU -cpu host, with kvm_intel nested=1 or kvm_amd nested=1 on its host); a cloud VM may not offer it');
+  assert.ok(!JSON.stringify(f).includes('firmware setup'));
+  const c = JSON.parse((await runInProcess(['check', '01:00.0', '--root', root, '--format', 'json'])).out);
+  assert.ok(c.groups[0].findings.find((x) => x.code === 'IOMMU_FIX').message.endsWith(`this is a virtual machine (QEMU/KVM): ${viommu}`));
+  // Without those facts (the real capture) nothing is claimed about a hypervisor.
+  const plain = JSON.parse((await runInProcess(['host', '--root', fixtureCopy('q35-noiommu'), '--format', 'json'])).out).findings;
+  assert.match(plain.find((x) => x.code === 'IOMMU_FIRMWARE').message, /enable it in the firmware setup/);
+});

@@ -7,6 +7,7 @@ import type { Model } from '../model/types.js';
 import { bootChange, type BootChange } from './boot-loader.js';
 import { virtFindings } from './virt-check.js';
 import { msiIsolation } from './msi-isolation.js';
+import { guestOf, VIOMMU } from './guest.js';
 
 const words = (v: string | null) => (v === null ? [] : v.split(','));
 
@@ -43,7 +44,9 @@ export function hostReport(model: Model): HostReport {
   } else if (st.active) {
     out.push(finding('IOMMU_FIRMWARE', 'info', 'firmware', 'no DMAR/IVRS/IORT/VIOT ACPI table; the IOMMU is described another way (device tree, or a platform such as POWER)', ['sys/firmware/acpi/tables']));
   } else {
-    out.push(finding('IOMMU_FIRMWARE', 'fail', 'firmware', 'firmware describes no IOMMU (no DMAR, IVRS, IORT or VIOT ACPI table): enable it in the firmware setup (Intel "VT-d", AMD "IOMMU"/"AMD-Vi"), or this machine has none', ['sys/firmware/acpi/tables']));
+const vm = guestOf(model);
+    if (vm) out.push(finding('IOMMU_FIRMWARE', 'fail', 'firmware', `firmware describes no IOMMU (no DMAR, IVRS, IORT or VIOT ACPI table), and this is ${vm.what}: ${VIOMMU}`, ['sys/firmware/acpi/tables', ...vm.evidence]));
+    else out.push(finding('IOMMU_FIRMWARE', 'fail', 'firmware', 'firmware describes no IOMMU (no DMAR, IVRS, IORT or VIOT ACPI table): enable it in the firmware setup (Intel "VT-d", AMD "IOMMU"/"AMD-Vi"), or this machine has none', ['sys/firmware/acpi/tables']));
   }
 
   // Kernel: groups and units
@@ -176,6 +179,8 @@ function notActiveText(model: Model): string {
     return `${base}; firmware describes one (${t.join(', ')}) but no driver bound it: load the SMMU or virtio-iommu driver (arm_smmu_v3, virtio_iommu)`;
   }
   if (h.acpiIommuTables === null) return `${base}; firmware tables not readable here`;
+  const vm = guestOf(model);
+  if (vm) return `${base}; firmware describes none, and this is ${vm.what}: ${VIOMMU}`;
   return `${base}; firmware describes none: enable VT-d / AMD-Vi in the firmware setup if the machine has it`;
 }
 

@@ -7,6 +7,7 @@
 // POWER's VFIO backend (sPAPR TCE) does not ask. Pure: model in, one finding out.
 import { cmdlineParam, finding, type Finding } from './findings.js';
 import type { Model } from '../model/types.js';
+import { guestOf, VIOMMU } from './guest.js';
 
 /** Intel VT-d ecap bit 3: interrupt remapping supported. */
 const ECAP_IR = 1n << 3n;
@@ -50,7 +51,9 @@ export function msiIsolation(model: Model, active: boolean): MsiIsolation {
   const x86Units = model.units.filter((u) => u.kind === 'intel-vtd' || u.kind === 'amd-vi');
   const others = [...new Set(model.units.filter((u) => !x86Units.includes(u)).map((u) => u.kind))];
   const fix =
-    arch === 'arm64'
+    arch === 'x86' && guestOf(model)
+      ? `this is ${guestOf(model)!.what}: ${VIOMMU}`
+      : arch === 'arm64'
       ? 'an interrupt controller with a GICv3 ITS (GICv2m does not isolate MSIs): a firmware or platform matter'
       : x86Units.length === 0 && arch === 'x86'
         ? `an IOMMU with interrupt remapping (${others.join(', ') || 'this IOMMU'} gives none on x86; in a VM: QEMU -device intel-iommu,intremap=on with -machine kernel-irqchip=split)`

@@ -4,6 +4,7 @@
 import { finding, truthy, type Finding } from './findings.js';
 import { isVfioDriver } from './isolation.js';
 import type { Model } from '../model/types.js';
+import { guestOf, NESTED } from './guest.js';
 
 export function virtFindings(model: Model): Finding[] {
   const h = model.host;
@@ -18,6 +19,7 @@ export function virtFindings(model: Model): Finding[] {
   const cpu = v.cpu;
   if (cpu === null) out.push(finding('CPU_VIRT', 'unknown', 'cpu', 'proc/cpuinfo is not in this tree: hardware virtualization not checked', ['proc/cpuinfo']));
   else if (cpu.arch === 'x86' && cpu.flag !== null) out.push(finding('CPU_VIRT', 'ok', 'cpu', `hardware virtualization: ${cpu.flag === 'vmx' ? 'Intel VT-x (vmx)' : 'AMD-V (svm)'}`, ['proc/cpuinfo: flags']));
+  else if (cpu.arch === 'x86' && guestOf(model)) out.push(finding('CPU_VIRT', 'fail', 'cpu', `no vmx or svm flag in /proc/cpuinfo, and this is ${guestOf(model)!.what}: ${NESTED}`, ['proc/cpuinfo: flags', ...guestOf(model)!.evidence]));
   else if (cpu.arch === 'x86') out.push(finding('CPU_VIRT', 'fail', 'cpu', 'no vmx or svm flag in /proc/cpuinfo: enable Intel VT-x or AMD-V (SVM) in the firmware setup (the kernel hides the flag when firmware disables it)', ['proc/cpuinfo: flags']));
   else out.push(finding('CPU_VIRT', 'info', 'cpu', `${cpu.arch === 'arm64' ? 'arm64: KVM needs the kernel started at EL2 (hypervisor mode); /dev/kvm tells whether it was' : 'not an x86 CPU: /dev/kvm tells whether KVM is available'}`, ['proc/cpuinfo']));
 

@@ -191,6 +191,11 @@ export interface HostFacts {
    * reads them; null when the tree has no etc/ (a capture that did not keep it).
    */
   vfioPciIdOptions?: { file: string; line: number; ids: string }[] | null;
+  /**
+   * Signs that this is a virtual machine (the cpuinfo hypervisor flag, the DMI vendor, sys/hypervisor):
+   * its IOMMU is the hypervisor's to give. null: no sign in the tree (which may simply lack the facts).
+   */
+  guest?: { hypervisor: string | null; evidence: string[] } | null;
   /** The DMAR table's flags byte (bit 0 INTR_REMAP: firmware offers interrupt remapping); null if not read. */
   dmarFlags?: number | null;
   /** dev/vfio entries and dev/iommu; null when the tree has no dev/ directory. */

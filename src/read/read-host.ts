@@ -104,6 +104,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     remappedIrqChips,
     msiChips: irqText === null ? null : msiChips(irqText),
     vfioPciIdOptions: readVfioPciIdOptions(sys, errors),
+    guest: readGuest(sys),
     acpiTables: tables,
     dmarFlags,
     devNodes: readDevNodes(sys, errors),
@@ -274,6 +275,46 @@ function readDeviceTree(sys: SysRoot): HostFacts['deviceTree'] {
     if (l.ok) return { path: rel, power: l.value.some((n) => n.startsWith('ibm,')) };
   }
   return false;
+}
+
+/** DMI sys_vendor (and product_name) of the common hypervisors and clouds -> a name. */
+const HYPERVISORS: readonly [RegExp, RegExp | null, string][] = [
+  [/^QEMU$/, null, 'QEMU/KVM'],
+  [/^Red Hat$/, /KVM|OpenStack/i, 'KVM (Red Hat)'],
+  [/^Amazon EC2$/, null, 'Amazon EC2'],
+  [/^Google$/, /Google Compute Engine/, 'Google Compute Engine'],
+  [/^Microsoft Corporation$/, /^Virtual Machine$/, 'Hyper-V / Azure'],
+  [/^VMware, Inc\.$/, null, 'VMware'],
+  [/^Xen$/, null, 'Xen'],
+  [/^innotek GmbH$/, null, 'VirtualBox'],
+  [/^OpenStack Foundation$/, null, 'OpenStack'],
+  [/^Alibaba Cloud$/, null, 'Alibaba Cloud'],
+  [/^Parallels/, null, 'Parallels'],
+];
+
+/** A VM shows itself in the cpuinfo hypervisor flag (x86), the DMI vendor, or sys/hypervisor (Xen). */
+function readGuest(sys: SysRoot): HostFacts['guest'] {
+  const text = (rel: string) => {
+    const t = sys.readText(rel);
+    return t.ok ? t.value : null;
+  };
+  const evidence: string[] = [];
+  let name: string | null = null;
+  const info = sys.readText('proc/cpuinfo', CPUINFO_MAX);
+  if (info.ok && /^flags\s*:.*\shypervisor(\s|$)/m.test(info.value)) evidence.push('proc/cpuinfo: flags hypervisor');
+  const vendor = text('sys/class/dmi/id/sys_vendor');
+  const product = text('sys/class/dmi/id/product_name') ?? '';
+  const hit = vendor === null ? undefined : HYPERVISORS.find(([v, p]) => v.test(vendor) && (p === null || p.test(product)));
+  if (hit) {
+    name = hit[2];
+    evidence.push(`sys/class/dmi/id/sys_vendor = ${vendor}`);
+  }
+  const xen = text('sys/hypervisor/type');
+  if (xen !== null && xen !== '') {
+    name ??= xen === 'xen' ? 'Xen' : xen;
+    evidence.push(`sys/hypervisor/type = ${xen}`);
+  }
+  return evidence.length ? { hypervisor: name, evidence } : null;
 }
 
 /** Where modprobe reads its configuration, in its order of precedence (a name in an earlier one hides the same name later). */
