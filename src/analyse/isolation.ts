@@ -92,7 +92,9 @@ export function deviceIsolation(d: Device, groups: Map<number, Group>, byPath: M
   if (g.name === 'vfio-noiommu') return 'no-group';
   if ('members' in g.errors) return 'unknown';
   const others = g.members.filter((m: MemberRef) => m.path !== d.path);
-  return others.every((m) => isBridge(byPath.get(m.path))) ? 'isolated' : 'shared';
+  if (!others.every((m) => isBridge(byPath.get(m.path)))) return 'shared'; // more members cannot undo that
+  // Alone only as far as a partial member list shows: another endpoint may be missing from it.
+  return groupDirMissing(g) || 'group' in g.errors ? 'unknown' : 'isolated';
 }
 
 export interface IommuState {
