@@ -87,6 +87,8 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     if (v !== null) moduleParams[p] = v;
   }
 
+  // proc/cpuinfo serves two readers (virtualization flags, and whether this is a VM): read once.
+  const cpuinfo = sys.readText('proc/cpuinfo', CPUINFO_MAX);
   const irq = keep('remappedIrqChips', sys.readBytes('proc/interrupts', INTERRUPTS_MAX));
   const irqText = irq === null ? null : irq.toString('latin1');
   const remappedIrqChips = irqText === null ? null : remappedChips(irqText);
@@ -104,7 +106,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     remappedIrqChips,
     msiChips: irqText === null ? null : msiChips(irqText),
     vfioPciIdOptions: readVfioPciIdOptions(sys, errors),
-    guest: readGuest(sys),
+    guest: readGuest(sys, cpuinfo),
     acpiTables: tables,
     dmarFlags,
     devNodes: readDevNodes(sys, errors),
@@ -117,7 +119,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     driverModules: readDriverModules(sys, drivers),
     osRelease: readOsRelease(sys),
     deviceTree: readDeviceTree(sys),
-    virt: readVirt(sys, moduleList, errors),
+    virt: readVirt(sys, cpuinfo, moduleList, errors),
     boot: readBoot(sys),
     errors,
   };
@@ -135,8 +137,7 @@ export function parseCpuinfo(text: string): NonNullable<VirtFacts['cpu']> {
   return { arch: /^(CPU implementer|Features)\s*:/m.test(text) ? 'arm64' : 'other', flag: null };
 }
 
-function readVirt(sys: SysRoot, moduleList: string[] | null, errors: ErrorMap): VirtFacts {
-  const info = sys.readText('proc/cpuinfo', CPUINFO_MAX);
+function readVirt(sys: SysRoot, info: Got<string>, moduleList: string[] | null, errors: ErrorMap): VirtFacts {
   if (!info.ok && !info.absent) errors['cpuinfo'] = info.error;
   const cpu = info.ok ? parseCpuinfo(info.value) : null;
   const modules = moduleList === null ? null : Object.fromEntries(VIRT_MODULES.map((m) => [m, moduleList.includes(m)]));
@@ -293,14 +294,13 @@ const HYPERVISORS: readonly [RegExp, RegExp | null, string][] = [
 ];
 
 /** A VM shows itself in the cpuinfo hypervisor flag (x86), the DMI vendor, or sys/hypervisor (Xen). */
-function readGuest(sys: SysRoot): HostFacts['guest'] {
+function readGuest(sys: SysRoot, info: Got<string>): HostFacts['guest'] {
   const text = (rel: string) => {
     const t = sys.readText(rel);
     return t.ok ? t.value : null;
   };
   const evidence: string[] = [];
   let name: string | null = null;
-  const info = sys.readText('proc/cpuinfo', CPUINFO_MAX);
   if (info.ok && /^flags\s*:.*\shypervisor(\s|$)/m.test(info.value)) evidence.push('proc/cpuinfo: flags hypervisor');
   const vendor = text('sys/class/dmi/id/sys_vendor');
   const product = text('sys/class/dmi/id/product_name') ?? '';
