@@ -155,11 +155,10 @@ function byIdPlan(model: Model, all: readonly Move[], notes: string[]): Plan['by
   if (existing === null) return null;
   const merged = [...new Set([...existing.map((e) => e.id), ...ids])];
   const already = existing.map((e) => `${e.id} (${e.where})`);
-  const cmdWord = cmdlineValues(model.host.cmdline, 'vfio-pci.ids');
+  const cmdWord = cmdlineValues(model.host.cmdline, 'vfio-pci.ids').at(-1) ?? null;
   const own = (f: string) => '/' + f === MODPROBE_FILE;
   const other = (model.host.vfioPciIdOptions ?? []).filter((o) => !own(o.file)).at(-1) ?? null;
-  const option = `options vfio-pci ids=${merged.join(',')}`;
-  const lines = [option, ...[...new Set(held.map((m) => m.module!))].map((mod) => `softdep ${mod} pre: vfio-pci`)];
+  const lines = [`options vfio-pci ids=${merged.join(',')}`, ...[...new Set(held.map((m) => m.module!))].map((mod) => `softdep ${mod} pre: vfio-pci`)];
   const os = model.host.osRelease;
   const known = os === null ? undefined : INITRAMFS.find((x) => [os.id, ...os.idLike].some((i) => i !== null && x.ids.includes(i)));
   return {
@@ -167,9 +166,9 @@ function byIdPlan(model: Model, all: readonly Move[], notes: string[]): Plan['by
     already,
     // The kernel command line's value reaches the module after modprobe.d's, so it wins: with one
     // there, the command line is the one place to change.
-    replaces: cmdWord.length > 0 ? `vfio-pci.ids=${cmdWord.at(-1)}` : null,
-    edit: cmdWord.length === 0 && other !== null ? { file: '/' + other.file, line: other.line, from: `ids=${other.ids}`, to: `ids=${merged.join(',')}` } : null,
-    steps: cmdWord.length === 0 && other === null ? [step(['sudo', 'tee', '-a', MODPROBE_FILE], lines.join('\n') + '\n')] : [],
+    replaces: cmdWord !== null ? `vfio-pci.ids=${cmdWord}` : null,
+    edit: cmdWord === null && other !== null ? { file: '/' + other.file, line: other.line, from: `ids=${other.ids}`, to: `ids=${merged.join(',')}` } : null,
+    steps: cmdWord === null && other === null ? [step(['sudo', 'tee', '-a', MODPROBE_FILE], lines.join('\n') + '\n')] : [],
     initramfs: known ? [step(known.argv)] : [],
     initramfsChoices: known ? [] : INITRAMFS.map((x) => `${x.distro}: ${x.argv.join(' ')}`),
   };
