@@ -146,7 +146,8 @@ ${exitHelp([[0, 'no item fails'], [1, 'an item fails (no active IOMMU is a failu
       .option('--strict', 'warnings block too (exit 1)')
       .addOption(new Option('--emit <kind>', 'print only the VM configuration for a ready request: libvirt <hostdev> XML, QEMU -device arguments, or a Proxmox qm set line').choices([...EMIT_KINDS]))
       .option('--x-vga', 'with --emit qemu|proxmox: x-vga for a VGA-class target (the guest\'s primary GPU)')
-      .option('--vmid <id>', 'with --emit proxmox: the VM id (default: the word VMID to replace)'),
+      .option('--vmid <id>', 'with --emit proxmox: the VM id (default: the word VMID to replace); its etc/pve/qemu-server/ID.conf, where readable, sets free hostpciN indices')
+      .option('--domain <name>', 'with --emit libvirt: the domain whose etc/libvirt/qemu/NAME.xml, where readable, sets free controller indices'),
     REPORT_FORMATS,
   )
     .addHelpText('after', `

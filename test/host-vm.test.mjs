@@ -176,6 +176,43 @@ test('check --emit proxmox: a whole slot as one entry; a blocked request prints 
   assert.equal(bad.code, 2);
 });
 
+test('check --emit: indices the VM does not use, read from its Proxmox .conf or libvirt XML; otherwise the output says which to check', async () => {
+  const root = fixtureCopy('q35-intel-vfio');
+  // /etc/pve/qemu-server is an absolute link to this node's directory, as on Proxmox VE.
+  fs.mkdirSync(path.join(root, 'etc/pve/nodes/pve1/qemu-server'), { recursive: true });
+  fs.symlinkSync('/etc/pve/nodes/pve1/qemu-server', path.join(root, 'etc/pve/qemu-server'));
+  put(root, 'etc/pve/nodes/pve1/qemu-server/101.conf', 'boot: order=scsi0\nhostpci0: 0000:0b:01.0,pcie=1\nhostpci2: mapping=gpu1\nmachine: q35\n\n[snap1]\nhostpci1: 0000:07:00.0\n');
+  const p = await cli(['check', '05:00.0', '05:00.1', '0b:01.0', '--root', root, '--emit', 'proxmox', '--vmid', '101']);
+  assert.equal(p.out, 'qm set 101 -hostpci1 0000:05:00,pcie=1 -hostpci3 0000:0b:01.0,pcie=1\n');
+  assert.equal(p.err, [
+    'iommu-groups: VM 101 passes 0000:0b:01.0 (hostpci0) already: remove that entry or leave this one out (a function passed twice stops the VM from starting)',
+    'iommu-groups: VM 101 (etc/pve/qemu-server/101.conf) sets hostpci0, hostpci2: this uses hostpci1, hostpci3', ''].join('\n'));
+  const none = await cli(['check', '05:00.0', '05:00.1', '--root', root, '--emit', 'proxmox', '--vmid', '102']);
+  assert.equal(none.out, 'qm set 102 -hostpci0 0000:05:00,pcie=1\n');
+  assert.equal(none.err, 'iommu-groups: VM 102: its configuration (etc/pve/qemu-server/102.conf) could not be read: not in this tree\n'
+    + 'iommu-groups: qm set replaces a hostpciN the VM has: if `qm config 102` lists hostpci0, change it to a free index (0-15)\n');
+  // Every index taken: nothing printed to paste.
+  put(root, 'etc/pve/nodes/pve1/qemu-server/103.conf', Array.from({ length: 16 }, (_, i) => `hostpci${i}: 0000:40:00.${i % 8}\n`).join(''));
+  const full = await cli(['check', '0b:01.0', '--root', root, '--emit', 'proxmox', '--vmid', '103']);
+  assert.deepEqual([full.code, full.out, full.err], [2, '', 'iommu-groups: VM 103 has 16 of 16 hostpci entries set (etc/pve/qemu-server/103.conf): 1 more does not fit\n']);
+
+  put(root, 'etc/libvirt/qemu/win11.xml', `<!-- <controller type='pci' index='30'/> -->\n<domain type='kvm'><devices>
+  <controller type='pci' index='0' model='pcie-root'/>
+  <controller type="pci" index="7" model="pcie-root-port"/>
+  <controller type='usb' index='9'/>
+  <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x05' slot='0x00' function='0x1'/></source></hostdev>
+</devices></domain>\n`);
+  const l = await cli(['check', '05:00.0', '05:00.1', '--root', root, '--emit', 'libvirt', '--domain', 'win11']);
+  assert.match(l.out, /^<!-- 0000:05:00: its functions share one guest slot on pcie-root-port 8 \(q35 machines\) -->\n<controller type='pci' model='pcie-root-port' index='8'\/>$/m);
+  assert.match(l.out, /bus='0x08' slot='0x00' function='0x1'\/>/);
+  assert.equal(l.err, 'iommu-groups: domain win11 passes 0000:05:00.1 (<hostdev>) already: remove that entry or leave this one out (a function passed twice stops the VM from starting)\n'
+    + 'iommu-groups: domain win11 (etc/libvirt/qemu/win11.xml) has PCI controllers up to index 7: the root ports here start at 8\n');
+  const unknown = await cli(['check', '05:00.0', '05:00.1', '--root', root, '--emit', 'libvirt']);
+  assert.match(unknown.out, /pcie-root-port 16 \(q35 machines\); if the VM has a PCI controller with index='16' already, change index here and bus='0x10' below to a free index -->/);
+  const misuse = await cli(['check', '05:00.0', '--root', root, '--emit', 'qemu', '--domain', 'win11']);
+  assert.deepEqual([misuse.code, misuse.err], [2, 'iommu-groups: --domain goes with --emit libvirt\nhint: e.g. iommu-groups check 01:00.0 --emit libvirt --domain win11\n']);
+});
+
 test('devices: ROM path, mdev types and SR-IOV in list JSON and in check', async () => {
   const root = fixtureCopy('q35-intel');
   const vga = devDir(root, '0000:00:01.0');

@@ -20,7 +20,11 @@ import type { Io } from '../io.js';
 import { chalkFor, chooseFormat, outputWidth, reportIssues, resolveRoot, type CommonOptions } from './common.js';
 import { resolveTargets } from './targets.js';
 import { vmSlots } from '../analyse/vm-config.js';
-import { emitLibvirt, emitProxmox, emitQemu, type EmitKind } from '../render/emit.js';
+import { emitLibvirt, emitProxmox, emitQemu, proxmoxEntries, type EmitKind } from '../render/emit.js';
+import { placeInVm } from '../analyse/vm-placement.js';
+import { readVmExisting } from '../read/read-vm-config.js';
+import { SysRoot } from '../read/sysfs-root.js';
+import { visible as safeText } from '../render/safe-text.js';
 
 export interface CheckOptions extends CommonOptions {
   group?: string;
@@ -29,6 +33,7 @@ export interface CheckOptions extends CommonOptions {
   emit?: EmitKind;
   xVga?: boolean;
   vmid?: string;
+  domain?: string;
 }
 
 /** host, check and explain take table, json and plain (commander refuses the others). */
@@ -76,7 +81,11 @@ export const CHECK_EXIT: Record<Outcome, number> = { ready: EXIT.OK, blocked: EX
 
 export async function runCheck(targets: string[], opts: CheckOptions, io: Io): Promise<number> {
   if (opts.vmid !== undefined && !/^[1-9][0-9]{2,8}$/.test(opts.vmid)) throw new UsageError(`--vmid ${opts.vmid}: not a Proxmox VM id (a number from 100 to 999999999)`, 'e.g. --emit proxmox --vmid 101');
-  if ((opts.vmid !== undefined || opts.xVga) && opts.emit === undefined) throw new UsageError(`${opts.vmid !== undefined ? '--vmid' : '--x-vga'} goes with --emit`, 'e.g. iommu-groups check 01:00.0 --emit proxmox --vmid 101');
+  if (opts.domain !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,199}$/.test(opts.domain)) throw new UsageError(`--domain: not a libvirt domain name this tool reads (letters, digits, _ . + -)`, 'e.g. --emit libvirt --domain win11');
+  const needsEmit = opts.vmid !== undefined ? '--vmid' : opts.domain !== undefined ? '--domain' : opts.xVga ? '--x-vga' : null;
+  if (needsEmit !== null && opts.emit === undefined) throw new UsageError(`${needsEmit} goes with --emit`, 'e.g. iommu-groups check 01:00.0 --emit proxmox --vmid 101');
+  if (opts.vmid !== undefined && opts.emit !== 'proxmox') throw new UsageError('--vmid goes with --emit proxmox', 'e.g. iommu-groups check 01:00.0 --emit proxmox --vmid 101');
+  if (opts.domain !== undefined && opts.emit !== 'libvirt') throw new UsageError('--domain goes with --emit libvirt', 'e.g. iommu-groups check 01:00.0 --emit libvirt --domain win11');
   const format = reportFormat(opts, io);
   const root = resolveRoot(opts, io);
   const model = scopedRead(root, targets, opts.group) ?? readModel(root, { preflight: true });
@@ -86,8 +95,20 @@ export async function runCheck(targets: string[], opts: CheckOptions, io: Io): P
   if (opts.emit !== undefined) {
     // The VM configuration alone on stdout; the exit code stays the request's.
     const slots = vmSlots(model, report);
-    if (slots === null) io.err(`iommu-groups: no VM configuration: the request is ${report.outcome} (iommu-groups check ${targets.join(' ')} says why)\n`);
-    else io.out(opts.emit === 'libvirt' ? emitLibvirt(slots) : opts.emit === 'qemu' ? emitQemu(slots, { vga: opts.xVga === true }) : emitProxmox(slots, { vga: opts.xVga === true }, opts.vmid));
+    if (slots === null) io.err(`iommu-groups: no VM configuration: the request is ${report.outcome} (iommu-groups check ${targets.map((t) => safeText(t)).join(' ')} says why)\n`);
+    else {
+      const id = opts.vmid ?? opts.domain;
+      const vm = id === undefined ? null : { id, existing: readVmExisting(new SysRoot(root), opts.emit === 'proxmox' ? 'proxmox' : 'libvirt', id) };
+      const place = placeInVm(opts.emit, slots, proxmoxEntries(slots).length, vm);
+      for (const n of place.notes) io.err(`iommu-groups: ${safeText(n)}\n`);
+      if (place.error !== null) {
+        io.err(`iommu-groups: ${safeText(place.error)}\n`);
+        reportIssues(model, format, io);
+        return EXIT.USAGE;
+      }
+      const o = { vga: opts.xVga === true, firstPort: place.firstPort, hostpci: place.hostpci };
+      io.out(opts.emit === 'libvirt' ? emitLibvirt(slots, o) : opts.emit === 'qemu' ? emitQemu(slots, o) : emitProxmox(slots, o, opts.vmid));
+    }
     reportIssues(model, format, io);
     return CHECK_EXIT[report.outcome];
   }

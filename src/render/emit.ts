@@ -8,24 +8,29 @@ export type EmitKind = (typeof EMIT_KINDS)[number];
 export interface EmitOptions {
   /** x-vga=on for a VGA-class target (QEMU, Proxmox): the guest's primary GPU, boot VGA on the host or not. */
   vga: boolean;
+  /** libvirt, QEMU: the first guest controller index (chassis) for a multifunction slot's root port. */
+  firstPort?: number;
+  /** Proxmox: the hostpciN indices to use, in order (free in the VM where its configuration was read). */
+  hostpci?: readonly number[];
 }
 
 const h = (n: number, w: number) => '0x' + n.toString(16).padStart(w, '0');
 
-/** First guest controller index used for a multifunction slot (high, to stay clear of a VM's own). */
-const FIRST_PORT = 0x10;
+/** First guest controller index used for a multifunction slot when the VM's own are not known (high, to stay clear of them). */
+export const FIRST_PORT = 0x10;
 
 /**
  * libvirt: one <hostdev managed='yes'> per function, to paste into <devices> (virsh edit). A
  * multifunction slot gets a pcie-root-port of its own, its functions one guest slot, multifunction='on'.
  */
-export function emitLibvirt(slots: readonly VmSlot[]): string {
+export function emitLibvirt(slots: readonly VmSlot[], o: Partial<EmitOptions> = {}): string {
   const out: string[] = [`<!-- iommu-groups check, emit libvirt: paste into <devices> (virsh edit VM). -->`];
-  let port = FIRST_PORT;
+  const known = o.firstPort !== undefined;
+  let port = o.firstPort ?? FIRST_PORT;
   for (const s of slots) {
     const multi = s.functions.length > 1;
     if (multi) {
-      out.push(`<!-- ${s.slot}: its functions share one guest slot on pcie-root-port ${port} (q35 machines; change index and bus if the VM has that controller already) -->`);
+      out.push(`<!-- ${s.slot}: its functions share one guest slot on pcie-root-port ${port} (q35 machines)${known ? '' : `; if the VM has a PCI controller with index='${port}' already, change index here and bus='${h(port, 2)}' below to a free index`} -->`);
       out.push(`<controller type='pci' model='pcie-root-port' index='${port}'/>`);
     }
     for (const f of s.functions) {
@@ -44,7 +49,7 @@ export function emitLibvirt(slots: readonly VmSlot[]): string {
 /** QEMU: -device arguments, one per line, continued with " \" so they paste into a command line. */
 export function emitQemu(slots: readonly VmSlot[], o: EmitOptions): string {
   const args: string[] = [];
-  let port = FIRST_PORT;
+  let port = o.firstPort ?? FIRST_PORT;
   for (const s of slots) {
     const multi = s.functions.length > 1;
     const bus = `ig-rp${port}`;
@@ -60,13 +65,13 @@ export function emitQemu(slots: readonly VmSlot[], o: EmitOptions): string {
   return args.map((a, i) => (i < args.length - 1 ? `${a} \\` : a)).join('\n') + '\n';
 }
 
-/** Proxmox: qm set VMID -hostpciN, a whole slot as one entry (as Proxmox writes it), pcie=1 (q35). */
+/** Proxmox's entries: a whole slot as one (as Proxmox writes it), otherwise one per function. */
+export function proxmoxEntries(slots: readonly VmSlot[]): { id: string; vga: boolean }[] {
+  return slots.flatMap((s) => (s.whole && s.functions.length > 1 ? [{ id: s.slot, vga: s.functions.some((f) => f.vga) }] : s.functions.map((f) => ({ id: f.address, vga: f.vga }))));
+}
+
+/** Proxmox: qm set VMID -hostpciN per entry, pcie=1 (q35). */
 export function emitProxmox(slots: readonly VmSlot[], o: EmitOptions, vmid = 'VMID'): string {
-  const parts: string[] = [];
-  let n = 0;
-  for (const s of slots) {
-    const entries = s.whole && s.functions.length > 1 ? [{ id: s.slot, vga: s.functions.some((f) => f.vga) }] : s.functions.map((f) => ({ id: f.address, vga: f.vga }));
-    for (const e of entries) parts.push(`-hostpci${n++} ${e.id},pcie=1${o.vga && e.vga ? ',x-vga=1' : ''}`);
-  }
+  const parts = proxmoxEntries(slots).map((e, i) => `-hostpci${o.hostpci?.[i] ?? i} ${e.id},pcie=1${o.vga && e.vga ? ',x-vga=1' : ''}`);
   return `qm set ${vmid} ${parts.join(' ')}\n`;
 }
