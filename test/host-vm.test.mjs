@@ -235,3 +235,88 @@ test('devices: ROM path, mdev types and SR-IOV in list JSON and in check', async
   const f = v.groups[0].findings.find((x) => x.code === 'VF_TARGET');
   assert.deepEqual([f.status, f.message], ['info', 'a virtual function of 0000:01:00.0, whose driver (e1000e) created it and stays on the host: only this VF goes to the VM']);
 });
+
+/** q35-intel-vfio with 05:00.0's BARs as a 256 GiB compute GPU's (BAR0 16 MiB, BAR2 256 GiB, BAR4 32 MiB), the kernel's resource format. */
+function largeBarTree() {
+  const root = fixtureCopy('q35-intel-vfio');
+  const res = path.join(devDir(root, '0000:05:00.0'), 'resource');
+  const lines = fs.readFileSync(res, 'utf8').split('\n');
+  lines[0] = '0x00000000fa000000 0x00000000faffffff 0x0000000000040200';
+  lines[2] = '0x0000038000000000 0x000003bfffffffff 0x000000000014220c';
+  lines[4] = '0x0000038800000000 0x0000038801ffffff 0x000000000014220c';
+  fs.writeFileSync(res, lines.join('\n'));
+  return root;
+}
+const WINDOW_ARGS = ['-global q35-pcihost.pci-hole64-size=512G', '-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=524288'];
+
+test('large BARs: check names the 64-bit window a guest needs; --emit gives it for QEMU, libvirt and Proxmox', async () => {
+  const root = largeBarTree();
+  const j = JSON.parse((await cli(['check', '05:00.0', '05:00.1', '--root', root, '--format', 'json'])).out);
+  assert.deepEqual(j.mmio, {
+    functions: [
+      { device: '0000:05:00.0', bars: [
+        { index: 0, size: 16777216, kind: 'mem32', prefetchable: false },
+        { index: 1, size: 4096, kind: 'mem32', prefetchable: false },
+        { index: 2, size: 274877906944, kind: 'mem64', prefetchable: true },
+        { index: 4, size: 33554432, kind: 'mem64', prefetchable: true }] },
+      { device: '0000:05:00.1', bars: [{ index: 0, size: 16384, kind: 'mem32', prefetchable: false }] },
+    ],
+    total64: 274911461376,
+    window: 549755813888,
+  });
+  const big = j.groups[0].findings.find((f) => f.code === 'LARGE_BAR');
+  assert.deepEqual([big.status, big.effect, big.subject, big.evidence], ['warn', 'none', '0000:05:00.0', ['0000:05:00.0/resource line 2: 256 GiB 64-bit', '0000:05:00.0/resource line 4: 32 MiB 64-bit']]);
+  assert.equal(big.message, "64-bit BARs of 256.03 GiB in all (0000:05:00.0 BAR2 256 GiB, 0000:05:00.0 BAR4 32 MiB): more than the 32 GiB 64-bit MMIO window of QEMU's q35 and of OVMF releases that do not size it from the guest's physical address width, so the guest may not map them and its driver fails; give the VM a 512 GiB window: QEMU -global q35-pcihost.pci-hole64-size=512G, and with OVMF (UEFI) also -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=524288; libvirt <pcihole64 unit='GiB'>512</pcihole64> inside the VM's <controller type='pci' index='0' model='pcie-root'>; the guest's physical address width must reach past it (-cpu host,host-phys-bits=on)");
+  assert.equal(j.outcome, 'ready');
+
+  const q = await cli(['check', '05:00.0', '05:00.1', '--root', root, '--emit', 'qemu']);
+  assert.equal(q.out, ['-device pcie-root-port,id=ig-rp16,chassis=16,slot=16', '-device vfio-pci,host=0000:05:00.0,bus=ig-rp16,addr=00.0,multifunction=on', '-device vfio-pci,host=0000:05:00.1,bus=ig-rp16,addr=00.1', ...WINDOW_ARGS].join(' \\\n') + '\n');
+  const l = await cli(['check', '05:00.0', '--root', root, '--emit', 'libvirt']);
+  assert.equal(l.out.split('\n').at(-2), "<!-- The targets' 64-bit BARs need a 512 GiB guest MMIO window: put <pcihole64 unit='GiB'>512</pcihole64> inside the VM's <controller type='pci' index='0' model='pcie-root'>; with OVMF (UEFI) also <qemu:commandline><qemu:arg value='-fw_cfg'/><qemu:arg value='name=opt/ovmf/X-PciMmio64Mb,string=524288'/></qemu:commandline> (xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0' on <domain>), and <cpu mode='host-passthrough'> so the guest can address it -->");
+
+  // Proxmox: -args only where the VM's configuration was read and sets none (qm set -args replaces them).
+  put(root, 'etc/pve/qemu-server/101.conf', 'machine: q35\nbios: ovmf\n');
+  put(root, 'etc/pve/qemu-server/102.conf', 'machine: q35\nargs: -cpu host,kvm=off\n');
+  const free = await cli(['check', '05:00.0', '05:00.1', '--root', root, '--emit', 'proxmox', '--vmid', '101']);
+  assert.equal(free.out, "qm set 101 -hostpci0 0000:05:00,pcie=1 -args '-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=524288 -global q35-pcihost.pci-hole64-size=512G'\n");
+  assert.equal(free.err, 'iommu-groups: VM 101 sets no args: -args gives it the 512 GiB 64-bit MMIO window its BARs need; use cpu: host so the guest can address it\n');
+  const taken = await cli(['check', '05:00.0', '05:00.1', '--root', root, '--emit', 'proxmox', '--vmid', '102']);
+  assert.equal(taken.out, 'qm set 102 -hostpci0 0000:05:00,pcie=1\n');
+  assert.equal(taken.err, 'iommu-groups: the targets\' 64-bit BARs need a 512 GiB guest MMIO window: add -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=524288 -global q35-pcihost.pci-hole64-size=512G to the args VM 102 sets (etc/pve/qemu-server/102.conf), and use cpu: host\n');
+  const unread = await cli(['check', '05:00.0', '05:00.1', '--root', root, '--emit', 'proxmox', '--vmid', '103']);
+  assert.equal(unread.out, 'qm set 103 -hostpci0 0000:05:00,pcie=1\n');
+  assert.match(unread.err, /add -fw_cfg name=opt\/ovmf\/X-PciMmio64Mb,string=524288 -global q35-pcihost\.pci-hole64-size=512G to the VM's args \(`qm config 103` shows any it has: -args replaces them\), and use cpu: host\n$/);
+
+  // The captures' own BARs fit the default window: no finding, no extra lines.
+  const small = JSON.parse((await cli(['check', '05:00.0', '05:00.1', '--root', fixture('q35-intel-vfio'), '--format', 'json'])).out);
+  assert.deepEqual([small.mmio.total64, small.mmio.window], [16384, null]);
+  assert.equal(small.groups[0].findings.some((f) => f.code === 'LARGE_BAR' || f.code === 'BAR_SIZES_UNKNOWN'), false);
+});
+
+test('large BARs: an unreadable or malformed resource is said, never read as small', async () => {
+  const root = largeBarTree();
+  const res = path.join(devDir(root, '0000:05:00.0'), 'resource');
+  fs.writeFileSync(res, '0x0000038000000000 0x000003bfffffffff\n');
+  const j = JSON.parse((await cli(['check', '05:00.0', '--root', root, '--format', 'json'])).out);
+  assert.deepEqual(j.mmio.functions[0], { device: '0000:05:00.0', bars: null });
+  const f = j.groups[0].findings.find((x) => x.code === 'BAR_SIZES_UNKNOWN');
+  assert.deepEqual([f.status, f.effect, f.message], ['info', 'none', "its BAR sizes could not be read (no readable resource attribute): whether the guest's 64-bit MMIO window holds them is not checked"]);
+  const list = JSON.parse((await cli(['list', '--root', root, '--format', 'json', '--device', '05:00.0'])).out);
+  const m = list.groups[0].members.find((x) => x.name === '0000:05:00.0');
+  assert.deepEqual([m.pci.bars, m.errors], [null, { bars: 'EBADFORMAT' }]);
+  fs.rmSync(res);
+  const gone = JSON.parse((await cli(['check', '05:00.0', '--root', root, '--format', 'json'])).out);
+  assert.equal(gone.groups[0].findings.filter((x) => x.code === 'BAR_SIZES_UNKNOWN').length, 1);
+});
+
+test('large BARs: QEMU accepts the window settings (q35 hole64 and OVMF fw_cfg) and libvirt\'s schema the <pcihole64>', { skip: QEMU || VALIDATE }, async () => {
+  const q = spawnSync('qemu-system-x86_64', ['-machine', 'q35', '-nodefaults', '-display', 'none', '-S', ...WINDOW_ARGS.flatMap((a) => a.split(' ')), '-device', 'vfio-pci,host=0000:05:00.0'], { encoding: 'utf8', timeout: 30000 });
+  assert.ok(q.error === undefined, `qemu-system-x86_64: ${q.error}`);
+  assert.match(q.stderr, /vfio \/sys\/bus\/pci\/devices\/0000:05:00\.0: no such host device/);
+  assert.doesNotMatch(q.stderr, /not found|Invalid parameter|Parameter .* expects|can't apply global/);
+  const dir = tempDir('emit');
+  const xml = path.join(dir, 'vm.xml');
+  fs.writeFileSync(xml, `<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>t</name><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><cpu mode='host-passthrough'/><devices><controller type='pci' index='0' model='pcie-root'><pcihole64 unit='GiB'>512</pcihole64></controller></devices><qemu:commandline><qemu:arg value='-fw_cfg'/><qemu:arg value='name=opt/ovmf/X-PciMmio64Mb,string=524288'/></qemu:commandline></domain>\n`);
+  const v = spawnSync('virt-xml-validate', [xml, 'domain'], { encoding: 'utf8' });
+  assert.equal(v.status, 0, `virt-xml-validate: ${v.stdout}${v.stderr}${v.error ?? ''}`);
+});

@@ -178,3 +178,19 @@ test('--emit: guest functions start at 0; SR-IOV VFs each get a slot of their ow
   assert.match(emitQemu(g, { vga: true }), /host=0000:01:00\.0,bus=ig-rp16,addr=00\.0,multifunction=on,x-vga=on \\\n-device vfio-pci,host=0000:01:00\.1,bus=ig-rp16,addr=00\.1\n$/);
   assert.equal(emitProxmox(g, { vga: true }, '101'), 'qm set 101 -hostpci0 0000:01:00,pcie=1,x-vga=1\n');
 });
+
+test('parseResource: BARs 0-5 as resource_show prints them (I/O, 32-bit, 64-bit prefetchable, unimplemented); anything else is null', async () => {
+  const { parseResource } = await import('../dist/read/read-pci.js');
+  const z = '0x0000000000000000 0x0000000000000000 0x0000000000000000';
+  assert.deepEqual(parseResource(['0x000000000000c000 0x000000000000c03f 0x0000000000040101', '0x00000000fe004000 0x00000000fe004fff 0x0000000000040200', z, z,
+    '0x0000038000000000 0x000003bfffffffff 0x000000000014220c', z, '0x00000000fe000000 0x00000000fe03ffff 0x0000000000046200', ''].join('\n')), [
+    { index: 0, size: 64, kind: 'io', prefetchable: false },
+    { index: 1, size: 4096, kind: 'mem32', prefetchable: false },
+    { index: 4, size: 274877906944, kind: 'mem64', prefetchable: true },
+  ]);
+  assert.equal(parseResource([z, z, z, z, z].join('\n')), null);
+  assert.equal(parseResource([z, z, z, z, z, '0x1 0x2'].join('\n')), null);
+  assert.equal(parseResource([z, z, z, z, z, '0x1 0x2 0x200 \x1b[2J'].join('\n')), null);
+  // A crafted end below its start is no BAR, never a negative size.
+  assert.deepEqual(parseResource(['0x0000000000002000 0x0000000000001fff 0x0000000000040200', z, z, z, z, z].join('\n')), []);
+});

@@ -9,6 +9,7 @@
 import type { Prediction } from './grouping.js';
 import { kernelPrediction } from './kernel-grouping.js';
 import { cmdlineParam, finding, kernelAtLeast, type Finding, type Status } from './findings.js';
+import { barWindow, DEFAULT_WINDOW64, sizeText, windowSettings, type BarWindow } from './bar-window.js';
 import { hostReport } from './host-check.js';
 import { hostNeeds } from './host-needs.js';
 import { deviceIndex, groupDirMissing, groupLinkUnreadable, iommuState, isBridge, isVfioDriver, noIommuEvidence } from './isolation.js';
@@ -66,6 +67,8 @@ export interface CheckReport {
   outcome: Outcome;
   groups: GroupCheck[];
   targets: { spec: string; device: string | null; group: number | null; outcome: Outcome }[];
+  /** The target functions' BARs and the 64-bit MMIO window a guest needs for them. */
+  mmio: BarWindow;
 }
 
 export interface CheckOptions {
@@ -123,13 +126,34 @@ function checkRequest(ctx: Ctx, targets: readonly Target[]): CheckReport {
     buckets.set(key, b);
   }
   const groups = [...buckets.values()].map((b) => (!active ? checkNoIommu(ctx, b.devices, b.specs) : b.group === null ? checkNoGroup(b.devices[0]!) : checkGroup(ctx, b.group, b.devices, b.devices.length === 0)));
+  const byName = new Map(model.devices.filter((d) => d.bus === 'pci').map((d) => [d.name, d]));
+  const mmio = barWindow(groups.flatMap((g) => g.targets.flatMap((n) => byName.get(n) ?? [])));
+  addBarFindings(groups, mmio);
   for (const g of groups) applyStrict(ctx, g);
   const outcomeOf = (t: Target) => groups.find((g) => (t.device ? g.targets.includes(t.device.name) : g.group === t.group))?.outcome ?? 'unknown';
   return {
     outcome: worstOutcome(groups.map((g) => g.outcome)),
     groups,
     targets: targets.map((t) => ({ spec: t.spec, device: t.device?.name ?? null, group: t.device ? t.device.group : t.group, outcome: outcomeOf(t) })),
+    mmio,
   };
+}
+
+/** A guest window too small for the targets' 64-bit BARs (the group holding the largest); BARs that could not be read. */
+function addBarFindings(groups: GroupCheck[], mmio: BarWindow): void {
+  const groupOf = (dev: string) => groups.find((g) => g.targets.includes(dev));
+  if (mmio.window !== null) {
+    const big = mmio.functions.flatMap((fn) => (fn.bars ?? []).filter((b) => b.kind === 'mem64').map((b) => ({ fn: fn.device, b }))).sort((x, y) => y.b.size - x.b.size);
+    const g = groupOf(big[0]!.fn);
+    const s = windowSettings(mmio.window);
+    const list = big.map((x) => `${x.fn} BAR${x.b.index} ${sizeText(x.b.size)}`).join(', ');
+    g?.findings.push(
+      f('LARGE_BAR', 'warn', 'none', big[0]!.fn, `64-bit BARs of ${sizeText(mmio.total64)} in all (${list}): more than the ${sizeText(DEFAULT_WINDOW64)} 64-bit MMIO window of QEMU's q35 and of OVMF releases that do not size it from the guest's physical address width, so the guest may not map them and its driver fails; give the VM a ${sizeText(mmio.window)} window: QEMU ${s.qemu}, and with OVMF (UEFI) also ${s.ovmf}; libvirt ${s.libvirt} inside the VM's <controller type='pci' index='0' model='pcie-root'>; the guest's physical address width must reach past it (-cpu host,host-phys-bits=on)`, big.map((x) => `${x.fn}/resource line ${x.b.index}: ${sizeText(x.b.size)} 64-bit`)),
+    );
+  }
+  for (const fn of mmio.functions.filter((x) => x.bars === null)) {
+    groupOf(fn.device)?.findings.push(f('BAR_SIZES_UNKNOWN', 'info', 'none', fn.device, "its BAR sizes could not be read (no readable resource attribute): whether the guest's 64-bit MMIO window holds them is not checked", [`${fn.device}/resource`]));
+  }
 }
 
 function f(code: string, status: Status, effect: Effect, subject: string, message: string, evidence: string[] = []): CheckFinding {

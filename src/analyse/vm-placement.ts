@@ -5,6 +5,7 @@
 import type { Got } from '../read/sysfs-root.js';
 import type { VmExisting } from '../read/read-vm-config.js';
 import type { VmSlot } from './vm-config.js';
+import { sizeText, windowSettings } from './bar-window.js';
 
 /** Proxmox VE takes hostpci0 .. hostpci15. */
 export const PROXMOX_HOSTPCI_MAX = 16;
@@ -18,6 +19,8 @@ export interface Placement {
   notes: string[];
   /** Nothing can be placed (every hostpciN taken). */
   error: string | null;
+  /** Proxmox: -args can carry the 64-bit window (the VM's configuration was read and sets no args). */
+  argsFree?: boolean;
 }
 
 /** The VM's entries that pass one of these host functions (an entry may name a whole slot). */
@@ -27,7 +30,7 @@ function passedAlready(slots: readonly VmSlot[], existing: VmExisting): string[]
   return hits.map((p) => `${p.address} (${p.entry})`);
 }
 
-export function placeInVm(kind: 'libvirt' | 'qemu' | 'proxmox', slots: readonly VmSlot[], entries: number, vm: { id: string; existing: Got<VmExisting> } | null): Placement {
+export function placeInVm(kind: 'libvirt' | 'qemu' | 'proxmox', slots: readonly VmSlot[], entries: number, vm: { id: string; existing: Got<VmExisting> } | null, window64: number | null = null): Placement {
   if (kind === 'qemu') return { notes: [], error: null };
   const ex = vm?.existing.ok ? vm.existing.value : null;
   const notes: string[] = [];
@@ -52,5 +55,10 @@ export function placeInVm(kind: 'libvirt' | 'qemu' | 'proxmox', slots: readonly 
   const names = hostpci.map((i) => `hostpci${i}`).join(', ');
   if (ex !== null && used.size > 0) notes.push(`${what} (${ex.file}) sets ${[...used].map((i) => `hostpci${i}`).join(', ')}: this uses ${names}`);
   if (ex === null) notes.push(`qm set replaces a hostpciN the VM has: if \`qm config ${vm?.id ?? 'VMID'}\` lists ${names}, change ${hostpci.length === 1 ? 'it to a free index' : 'them to free indices'} (0-${PROXMOX_HOSTPCI_MAX - 1})`);
-  return { hostpci, notes, error: null };
+  const argsFree = ex !== null && !ex.args;
+  if (window64 !== null && !argsFree) {
+    const w = windowSettings(window64);
+    notes.push(`the targets' 64-bit BARs need a ${sizeText(window64)} guest MMIO window: add ${w.ovmf} ${w.qemu} to ${ex !== null ? `the args VM ${vm?.id} sets (${ex.file})` : `the VM's args (\`qm config ${vm?.id ?? 'VMID'}\` shows any it has: -args replaces them)`}, and use cpu: host`);
+  } else if (window64 !== null) notes.push(`${what} sets no args: -args gives it the ${sizeText(window64)} 64-bit MMIO window its BARs need; use cpu: host so the guest can address it`);
+  return { hostpci, notes, error: null, argsFree };
 }

@@ -99,14 +99,14 @@ export async function runCheck(targets: string[], opts: CheckOptions, io: Io): P
     else {
       const id = opts.vmid ?? opts.domain;
       const vm = id === undefined ? null : { id, existing: readVmExisting(new SysRoot(root), opts.emit === 'proxmox' ? 'proxmox' : 'libvirt', id) };
-      const place = placeInVm(opts.emit, slots, proxmoxEntries(slots).length, vm);
+      const place = placeInVm(opts.emit, slots, proxmoxEntries(slots).length, vm, report.mmio.window);
       for (const n of place.notes) io.err(`iommu-groups: ${safeText(n)}\n`);
       if (place.error !== null) {
         io.err(`iommu-groups: ${safeText(place.error)}\n`);
         reportIssues(model, format, io);
         return EXIT.USAGE;
       }
-      const o = { vga: opts.xVga === true, firstPort: place.firstPort, hostpci: place.hostpci };
+      const o = { vga: opts.xVga === true, firstPort: place.firstPort, hostpci: place.hostpci, window64: report.mmio.window, argsFree: place.argsFree };
       io.out(opts.emit === 'libvirt' ? emitLibvirt(slots, o) : opts.emit === 'qemu' ? emitQemu(slots, o) : emitProxmox(slots, o, opts.vmid));
     }
     reportIssues(model, format, io);

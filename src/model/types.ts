@@ -89,6 +89,17 @@ export interface PciInfo {
   rom: string | null;
   /** Mediated device types it offers (mdev_supported_types: Intel GVT-g, NVIDIA vGPU); null when none. */
   mdevTypes: MdevType[] | null;
+  /** Its BARs 0-5 from the `resource` attribute (only those with a size); null when it is absent or unreadable. */
+  bars: Bar[] | null;
+}
+
+/** A base address register as the kernel sized it (sys/bus/pci/devices/ADDR/resource, lines 0-5). */
+export interface Bar {
+  index: number;
+  /** Bytes (a 256 GiB BAR is 274877906944: exact in a double). */
+  size: number;
+  kind: 'mem64' | 'mem32' | 'io';
+  prefetchable: boolean;
 }
 
 export interface MdevType {

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { parseCaps, parseHeader } from '../model/config-space.js';
 import { parsePciName } from '../model/pci-address.js';
-import type { ErrorMap, MdevType, PciInfo } from '../model/types.js';
+import type { Bar, ErrorMap, MdevType, PciInfo } from '../model/types.js';
 import { type SysRoot } from './sysfs-root.js';
 
 export const CONFIG_MAX = 4096;
@@ -69,6 +69,7 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
     vfioCdev: null,
     rom: has('rom') ? at('rom') : null,
     mdevTypes: null,
+    bars: null,
   };
 
   if (has('config')) {
@@ -123,6 +124,13 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
       else if (!d.absent) errors['vfioCdev'] = d.error;
     }
   }
+  if (has('resource')) {
+    const r = sys.readText(at('resource'));
+    if (r.ok) {
+      info.bars = parseResource(r.value);
+      if (info.bars === null) errors['bars'] = 'EBADFORMAT';
+    } else if (!r.absent) errors['bars'] = r.error;
+  }
   if (has('mdev_supported_types')) info.mdevTypes = readMdevTypes(sys, at('mdev_supported_types'), errors);
   return info;
 }
@@ -164,6 +172,32 @@ function readMdevTypes(sys: SysRoot, dir: string, errors: ErrorMap): MdevType[] 
     const avail = text('available_instances');
     return { type, name: text('name'), availableInstances: avail === null ? null : parseDecAttr(avail), deviceApi: text('device_api') };
   });
+}
+
+// include/linux/ioport.h
+const IORESOURCE_IO = 0x100n;
+const IORESOURCE_MEM = 0x200n;
+const IORESOURCE_PREFETCH = 0x2000n;
+const IORESOURCE_MEM_64 = 0x100000n;
+
+/**
+ * The `resource` attribute: one "0xSTART 0xEND 0xFLAGS" line per resource (resource_show in
+ * drivers/pci/pci-sysfs.c), BARs 0-5 first, then the ROM, SR-IOV and bridge windows. A BAR with
+ * start and end 0 is not implemented. null when the first six lines are not in that form.
+ */
+export function parseResource(text: string): Bar[] | null {
+  const lines = text.split('\n');
+  if (lines.length < 6) return null;
+  const bars: Bar[] = [];
+  for (let i = 0; i < 6; i++) {
+    const m = /^0x([0-9a-fA-F]{1,16}) 0x([0-9a-fA-F]{1,16}) 0x([0-9a-fA-F]{1,16})$/.exec(lines[i]!.trim());
+    if (!m) return null;
+    const [start, end, flags] = [BigInt('0x' + m[1]), BigInt('0x' + m[2]), BigInt('0x' + m[3])];
+    if ((start === 0n && end === 0n) || end < start || (flags & (IORESOURCE_IO | IORESOURCE_MEM)) === 0n) continue;
+    const io = (flags & IORESOURCE_IO) !== 0n;
+    bars.push({ index: i, size: Number(end - start + 1n), kind: io ? 'io' : (flags & IORESOURCE_MEM_64) !== 0n ? 'mem64' : 'mem32', prefetchable: !io && (flags & IORESOURCE_PREFETCH) !== 0n });
+  }
+  return bars;
 }
 
 /** "0x8086" -> 0x8086; null for anything that is not one hex number. */

@@ -126,7 +126,7 @@ function idOnly(name: string, id: [number, number] | null): Device {
       address: name, domain: a.domain, bus: a.bus, slot: a.slot, function: a.function, vendor: id?.[0] ?? null, device: id?.[1] ?? null,
       subsystemVendor: null, subsystemDevice: null, class: null, revision: null, headerType: null, multifunction: null, configBytes: null, caps: null,
       numaNode: null, resetMethods: null, hasReset: null, bootVga: null, upstream: [], siblings: [], physfn: null, virtfns: [], sriovNumvfs: null,
-      sriovTotalvfs: null, vfioDev: null, vfioCdev: null, rom: null, mdevTypes: null,
+      sriovTotalvfs: null, vfioDev: null, vfioCdev: null, rom: null, mdevTypes: null, bars: null,
     },
   };
 }

@@ -12,6 +12,8 @@ export interface VmExisting {
   used: number[];
   /** Host PCI functions (or slots, "0000:05:00") the VM passes already, with the entry naming each. */
   passes: { address: string; entry: string }[];
+  /** Proxmox: its current configuration sets `args:` (qm set -args would replace them). */
+  args: boolean;
 }
 
 const CONF_MAX = 1024 * 1024;
@@ -50,6 +52,7 @@ export function parseProxmoxConf(text: string): Omit<VmExisting, 'file'> | null 
   const passes: VmExisting['passes'] = [];
   let section = '';
   let keys = 0;
+  let args = false;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
@@ -62,6 +65,7 @@ export function parseProxmoxConf(text: string): Omit<VmExisting, 'file'> | null 
     const kv = /^([a-z][a-z0-9_-]*):\s*(.*)$/.exec(line);
     if (!kv) continue;
     keys++;
+    if (kv[1] === 'args') args = true;
     const hp = /^hostpci([0-9]{1,2})$/.exec(kv[1]!);
     if (!hp) continue;
     used.add(Number(hp[1]));
@@ -72,7 +76,7 @@ export function parseProxmoxConf(text: string): Omit<VmExisting, 'file'> | null 
       if (a !== null) passes.push({ address: a, entry: kv[1]! });
     }
   }
-  return keys === 0 ? null : { used: [...used].sort((a, b) => a - b), passes };
+  return keys === 0 ? null : { used: [...used].sort((a, b) => a - b), passes, args };
 }
 
 function attrs(tag: string): Map<string, string> {
@@ -113,5 +117,5 @@ export function parseLibvirtDomain(text: string): Omit<VmExisting, 'file'> | nul
     const address = formatPciAddress({ domain: domain ?? 0, bus: bus!, slot: slot!, function: fn! });
     passes.push({ address, entry: '<hostdev>' });
   }
-  return { used: [...used].sort((a, b) => a - b), passes };
+  return { used: [...used].sort((a, b) => a - b), passes, args: false };
 }

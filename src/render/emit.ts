@@ -1,6 +1,7 @@
 // `check --emit libvirt|qemu|proxmox`: the VM configuration for a ready request, on stdout and
 // nothing else. Addresses come from the model's parsed numbers, never from raw sysfs text.
 import type { VmSlot } from '../analyse/vm-config.js';
+import { sizeText, windowSettings } from '../analyse/bar-window.js';
 
 export const EMIT_KINDS = ['libvirt', 'qemu', 'proxmox'] as const;
 export type EmitKind = (typeof EMIT_KINDS)[number];
@@ -12,6 +13,10 @@ export interface EmitOptions {
   firstPort?: number;
   /** Proxmox: the hostpciN indices to use, in order (free in the VM where its configuration was read). */
   hostpci?: readonly number[];
+  /** The guest's 64-bit MMIO window the targets' BARs need (bytes); null: the default holds them. */
+  window64?: number | null;
+  /** Proxmox: the VM's configuration was read and sets no args (so -args adds, replacing nothing). */
+  argsFree?: boolean;
 }
 
 const h = (n: number, w: number) => '0x' + n.toString(16).padStart(w, '0');
@@ -43,6 +48,10 @@ export function emitLibvirt(slots: readonly VmSlot[], o: Partial<EmitOptions> = 
     }
     if (multi) port++;
   }
+  if (o.window64) {
+    const w = windowSettings(o.window64);
+    out.push(`<!-- The targets' 64-bit BARs need a ${sizeText(o.window64)} guest MMIO window: put ${w.libvirt} inside the VM's <controller type='pci' index='0' model='pcie-root'>; with OVMF (UEFI) also <qemu:commandline><qemu:arg value='-fw_cfg'/><qemu:arg value='name=opt/ovmf/X-PciMmio64Mb,string=${w.mib}'/></qemu:commandline> (xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0' on <domain>), and <cpu mode='host-passthrough'> so the guest can address it -->`);
+  }
   return out.join('\n') + '\n';
 }
 
@@ -62,6 +71,10 @@ export function emitQemu(slots: readonly VmSlot[], o: EmitOptions): string {
     }
     if (multi) port++;
   }
+  if (o.window64) {
+    const w = windowSettings(o.window64);
+    args.push(w.qemu, w.ovmf);
+  }
   return args.map((a, i) => (i < args.length - 1 ? `${a} \\` : a)).join('\n') + '\n';
 }
 
@@ -73,5 +86,12 @@ export function proxmoxEntries(slots: readonly VmSlot[]): { id: string; vga: boo
 /** Proxmox: qm set VMID -hostpciN per entry, pcie=1 (q35). */
 export function emitProxmox(slots: readonly VmSlot[], o: EmitOptions, vmid = 'VMID'): string {
   const parts = proxmoxEntries(slots).map((e, i) => `-hostpci${o.hostpci?.[i] ?? i} ${e.id},pcie=1${o.vga && e.vga ? ',x-vga=1' : ''}`);
+  if (o.window64 && o.argsFree) parts.push(`-args '${proxmoxArgs(o.window64)}'`);
   return `qm set ${vmid} ${parts.join(' ')}\n`;
+}
+
+/** Proxmox's args for the guest's 64-bit MMIO window (OVMF's aperture and q35's hole). */
+export function proxmoxArgs(window64: number): string {
+  const w = windowSettings(window64);
+  return `${w.ovmf} ${w.qemu}`;
 }

@@ -152,6 +152,7 @@ export function renderCheckJson(report: CheckReport, plan: Plan | null, root: st
       outcome: report.outcome,
       targets: report.targets.map((t) => ({ target: t.spec, device: t.device, group: t.group, outcome: t.outcome })),
       groups: report.groups,
+      mmio: report.mmio,
       plan,
     }) + '\n'
   );
