@@ -60,6 +60,35 @@ test('snapshot of this host: list, buses and tree answer the same from it', { sk
     assert.equal(y.code, x.code, args.join(' '));
     assert.equal(y.stdout.replace(`"root": "${out}"`, '"root": "/"'), x.stdout, args.join(' '));
   }
+  // Device nodes the host lacks are recorded as absent (snapshot-meta/absent.txt), so host says what
+  // it says live ("does not exist"), not "not in this tree"; a snapshot of the snapshot keeps that.
+  const again = path.join(tempDir('iommu-groups-snap-'), 'again');
+  assert.equal(runCli(['snapshot', again, '--root', out]).code, 0);
+  const nodes = (root) => {
+    const h = JSON.parse(runCli(['host', '--format', 'json', ...(root ? ['--root', root] : [])]).stdout);
+    return h.findings.filter((f) => ['KVM_DEVICE', 'IOMMUFD', 'VHOST_NET', 'TUN', 'DEV_NODES'].includes(f.code))
+      .map((f) => (f.code === 'KVM_DEVICE' && f.status === 'ok' ? 'ok KVM_DEVICE' : `${f.status} ${f.code} ${f.message}`));
+  };
+  const live = nodes(null);
+  assert.equal(live.length, 5);
+  assert.deepEqual(nodes(out), live);
+  assert.deepEqual(nodes(again), live);
+  const absent = fs.readFileSync(path.join(out, 'snapshot-meta/absent.txt'), 'utf8').split('\n').filter(Boolean);
+  for (const n of ['dev/kvm', 'dev/iommu', 'dev/vhost-net', 'dev/net/tun']) assert.equal(absent.includes(n), !fs.existsSync('/' + n), n);
+  assert.deepEqual(fs.readFileSync(path.join(again, 'snapshot-meta/absent.txt'), 'utf8').split('\n').filter(Boolean), absent);
+});
+
+test('a snapshot of a capture records no absence the capture did not: host stays unknown about /dev nodes it lacks', () => {
+  const root = fixtureCopy('q35-intel');
+  fs.mkdirSync(path.join(root, 'dev/vfio'), { recursive: true });
+  const out = path.join(tempDir('iommu-groups-snap-'), 'snap');
+  assert.equal(runCli(['snapshot', out, '--root', root]).code, 0);
+  assert.equal(fs.readFileSync(path.join(out, 'snapshot-meta/absent.txt'), 'utf8'), '');
+  const h = JSON.parse(runCli(['host', '--format', 'json', '--root', out]).stdout);
+  assert.deepEqual(h.findings.filter((f) => ['KVM_DEVICE', 'IOMMUFD'].includes(f.code)).map((f) => `${f.status} ${f.message}`), [
+    'unknown /dev/kvm is not in this tree, and the tree does not say it was absent on the host (a snapshot by this tool does)',
+    'unknown /dev/iommu is not in this tree',
+  ]);
 });
 
 test('an entry that cannot be read is kept as unreadable, and reads as unreadable from the snapshot', () => {

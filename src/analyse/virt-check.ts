@@ -35,11 +35,11 @@ export function virtFindings(model: Model): Finding[] {
     else out.push(finding('KVM_MODULES', 'ok', 'kvm', `loaded: ${loaded.join(', ')}`, ['sys/module']));
   }
   if (nodes === null) out.push(finding('KVM_DEVICE', 'unknown', '/dev/kvm', 'this tree has no dev/ directory: /dev/kvm not checked', []));
-  else if (!nodes.kvm) {
+  else if (nodes.kvm !== true) {
     out.push(
-      live
+      nodes.kvm === false
         ? finding('KVM_DEVICE', 'fail', '/dev/kvm', '/dev/kvm does not exist: no VM can use KVM here (load the kvm modules; in a VM, enable nested virtualization on its host)', ['dev/kvm (lstat)'])
-        : finding('KVM_DEVICE', 'unknown', '/dev/kvm', '/dev/kvm is not in this tree (snapshots hold only the device nodes they looked at)', ['dev/kvm']),
+        : finding('KVM_DEVICE', 'unknown', '/dev/kvm', '/dev/kvm is not in this tree, and the tree does not say it was absent on the host (a snapshot by this tool does)', ['dev/kvm']),
     );
   } else if (nodes.kvmAccess === false) {
     out.push(finding('KVM_DEVICE', 'warn', '/dev/kvm', '/dev/kvm exists but this user cannot open it read-write: add the user to its group (usually kvm: sudo usermod -aG kvm "$USER", then log in again); libvirt and root are not affected', ['dev/kvm (access(2), not opened)']));
@@ -69,8 +69,8 @@ export function virtFindings(model: Model): Finding[] {
 
   // Networking helpers: info only.
   if (nodes !== null) {
-    const note = (code: string, node: boolean, mod: boolean | undefined, path: string, what: string, load: string) =>
-      out.push(finding(code, node ? 'ok' : 'info', path, node ? `${path} exists${mod ? ` (${load} loaded)` : ''}` : live ? `${path} does not exist: ${what} (sudo modprobe ${load})` : `${path} is not in this tree`, [path.slice(1)]));
+    const note = (code: string, node: boolean | null, mod: boolean | undefined, path: string, what: string, load: string) =>
+      out.push(finding(code, node ? 'ok' : 'info', path, node ? `${path} exists${mod ? ` (${load} loaded)` : ''}` : node === false ? `${path} does not exist: ${what} (sudo modprobe ${load})` : `${path} is not in this tree`, [path.slice(1)]));
     note('VHOST_NET', nodes.vhostNet, mods?.['vhost_net'], '/dev/vhost-net', 'virtio-net falls back to the slower userspace path', 'vhost_net');
     note('TUN', nodes.tun, mods?.['tun'], '/dev/net/tun', 'tap networking needs it', 'tun');
   }
@@ -79,7 +79,7 @@ export function virtFindings(model: Model): Finding[] {
   const iommufdMod = h.modules?.['iommufd'] ?? null;
   const devIommu = h.devNodes?.iommu ?? null;
   if (devIommu === true) out.push(finding('IOMMUFD', 'ok', 'iommufd', `/dev/iommu exists: VFIO can use iommufd (Linux 6.2+)${iommufdMod ? '; iommufd loaded' : ''}`, ['dev/iommu']));
-  else if (devIommu === false && live) out.push(finding('IOMMUFD', 'info', 'iommufd', `/dev/iommu does not exist: QEMU and libvirt use the VFIO group (type1) interface instead; iommufd needs Linux 6.2+ with IOMMUFD${iommufdMod === false ? ' (sudo modprobe iommufd)' : ''}`, ['dev/iommu']));
+  else if (devIommu === false) out.push(finding('IOMMUFD', 'info', 'iommufd', `/dev/iommu does not exist: QEMU and libvirt use the VFIO group (type1) interface instead; iommufd needs Linux 6.2+ with IOMMUFD${iommufdMod === false ? ' (sudo modprobe iommufd)' : ''}`, ['dev/iommu']));
   else out.push(finding('IOMMUFD', 'unknown', 'iommufd', '/dev/iommu is not in this tree', ['dev/iommu']));
 
   const bound = model.devices.filter((d) => d.pci !== null && d.driver !== null && isVfioDriver(d.driver));
@@ -88,7 +88,7 @@ export function virtFindings(model: Model): Finding[] {
     if (cdev === null) out.push(finding('VFIO_CDEV', 'info', d.name, `bound to ${d.driver} without a vfio-dev entry (kernel before 6.1): the group node serves`, [`${d.path}/vfio-dev`]));
     else if (d.pci!.vfioCdev === null) out.push(finding('VFIO_CDEV', 'info', d.name, `${cdev} has no device cdev (kernel before 6.6, or built without VFIO_DEVICE_CDEV): QEMU and libvirt use the group node /dev/vfio/${d.group ?? 'N'}`, [`${d.path}/vfio-dev/${cdev}/dev absent`]));
     else if (nodes?.vfioDevices?.includes(cdev)) out.push(finding('VFIO_CDEV', 'ok', d.name, `/dev/vfio/devices/${cdev} exists`, [`${d.path}/vfio-dev/${cdev}`, `dev/vfio/devices/${cdev} (lstat)`]));
-    else if (nodes !== null && live) out.push(finding('VFIO_CDEV', 'warn', d.name, `sys says ${cdev} but /dev/vfio/devices/${cdev} does not exist (udev may not have created it)`, [`${d.path}/vfio-dev/${cdev}`, `dev/vfio/devices/${cdev}`]));
+    else if (nodes !== null && nodes.vfioDevices !== null) out.push(finding('VFIO_CDEV', 'warn', d.name, `sys says ${cdev} but /dev/vfio/devices/${cdev} does not exist (udev may not have created it)`, [`${d.path}/vfio-dev/${cdev}`, `dev/vfio/devices/${cdev}`]));
     else out.push(finding('VFIO_CDEV', 'info', d.name, `device cdev ${cdev} (its /dev node is not in this tree)`, [`${d.path}/vfio-dev/${cdev}`]));
   }
 

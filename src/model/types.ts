@@ -210,7 +210,7 @@ export interface HostFacts {
   /** The DMAR table's flags byte (bit 0 INTR_REMAP: firmware offers interrupt remapping); null if not read. */
   dmarFlags?: number | null;
   /** dev/vfio entries and dev/iommu; null when the tree has no dev/ directory. */
-  devNodes: { vfio: string[] | null; iommu: boolean } | null;
+  devNodes: { vfio: string[] | null; iommu: boolean | null } | null;
   /** major:minor of every mounted filesystem from proc/self/mountinfo; null if absent. */
   mounted: string[] | null;
   /** Disks from sys/block; null if absent. */
@@ -247,12 +247,13 @@ export interface VirtFacts {
   secureGuest: { sev: string | null; tdx: string | null };
   /** Device nodes (lstat only; a snapshot keeps them as empty stand-in files); null: the tree has no dev/. */
   nodes: {
-    kvm: boolean;
+    /** true: there; false: absent on the host (the live host, or a snapshot that recorded it); null: not known. */
+    kvm: boolean | null;
     /** Whether this user may open /dev/kvm read-write (access(2), live host only; it is never opened). */
     kvmAccess: boolean | null;
-    vhostNet: boolean;
-    tun: boolean;
-    /** dev/vfio/devices entries (VFIO device cdevs, 6.6+); null when absent. */
+    vhostNet: boolean | null;
+    tun: boolean | null;
+    /** dev/vfio/devices entries (VFIO device cdevs, 6.6+); [] when known absent; null when not known. */
     vfioDevices: string[] | null;
   } | null;
 }

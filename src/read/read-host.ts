@@ -144,11 +144,12 @@ function readVirt(sys: SysRoot, info: Got<string>, moduleList: string[] | null, 
   const dev = sys.kind('dev');
   let nodes: VirtFacts['nodes'] = null;
   if (dev.ok && dev.value === 'dir') {
-    const there = (rel: string) => sys.kind(rel).ok;
+    const there = (rel: string) => nodeThere(sys, rel);
     const l = sys.list('dev/vfio/devices');
     if (!l.ok && !l.absent) errors['devVfioDevices'] = l.error;
     const kvm = there('dev/kvm');
-    nodes = { kvm, kvmAccess: kvm ? sys.userMayOpen('dev/kvm') : null, vhostNet: there('dev/vhost-net'), tun: there('dev/net/tun'), vfioDevices: l.ok ? l.value : null };
+    const vfioDevices = l.ok ? l.value : l.absent && there('dev/vfio/devices') === false ? [] : null;
+    nodes = { kvm, kvmAccess: kvm ? sys.userMayOpen('dev/kvm') : null, vhostNet: there('dev/vhost-net'), tun: there('dev/net/tun'), vfioDevices };
   }
   const param = (mod: string, name: string) => {
     if (!moduleList?.includes(mod)) return null;
@@ -430,6 +431,13 @@ export function mountedDevs(text: string | null): string[] | null {
   return [...devs].sort();
 }
 
+/** A device node by lstat: there, absent on the host (live, or recorded by a snapshot), or not known. */
+function nodeThere(sys: SysRoot, rel: string): boolean | null {
+  const k = sys.kind(rel);
+  if (k.ok) return true;
+  return k.absent && sys.absenceKnown(rel) ? false : null;
+}
+
 function readDevNodes(sys: SysRoot, errors: ErrorMap): HostFacts['devNodes'] {
   const dev = sys.kind('dev');
   if (!dev.ok || dev.value !== 'dir') return null;
@@ -439,7 +447,7 @@ function readDevNodes(sys: SysRoot, errors: ErrorMap): HostFacts['devNodes'] {
   else if (!l.absent) errors['devVfio'] = l.error;
   const iommu = sys.kind('dev/iommu');
   if (!iommu.ok && !iommu.absent) errors['devIommu'] = iommu.error;
-  return { vfio, iommu: iommu.ok };
+  return { vfio, iommu: iommu.ok ? true : iommu.absent && sys.absenceKnown('dev/iommu') ? false : null };
 }
 
 function readBlockDevices(sys: SysRoot, errors: ErrorMap): BlockDevice[] | null {

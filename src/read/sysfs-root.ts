@@ -40,13 +40,15 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constant
 /** Where `snapshot` lists what it could not read: path TAB errno TAB operation, one per line. */
 export const SNAPSHOT_UNREADABLE = 'snapshot-meta/unreadable.txt';
 
+/** Where `snapshot` lists the entries it looked for with lstat and found absent on its source: path, one per line. */
+export const SNAPSHOT_ABSENT = 'snapshot-meta/absent.txt';
+
 /** The ways the readers touch an entry (what the recorder hears, and what a snapshot records). */
 export type ReadOp = 'list' | 'read' | 'link' | 'kind';
 const READ_OPS: ReadonlySet<string> = new Set<ReadOp>(['list', 'read', 'link', 'kind']);
 
-function loadRecordedUnreadable(file: string): Map<string, string> {
-  const m = new Map<string, string>();
-  let text: string;
+/** A snapshot's list file, bounded like every other read (at most 1 MiB is honoured); null when there is none. */
+function loadMetaText(file: string): string | null {
   try {
     const fd = fs.openSync(file, OPEN_FLAGS);
     try {
@@ -54,13 +56,19 @@ function loadRecordedUnreadable(file: string): Map<string, string> {
       const buf = Buffer.allocUnsafe(1 << 20);
       let n = 0;
       for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
-      text = buf.toString('utf8', 0, n);
+      return buf.toString('utf8', 0, n);
     } finally {
       fs.closeSync(fd);
     }
   } catch {
-    return m; // not a snapshot, or one without the list
+    return null; // not a snapshot, or one without the list
   }
+}
+
+function loadRecordedUnreadable(file: string): Map<string, string> {
+  const m = new Map<string, string>();
+  const text = loadMetaText(file);
+  if (text === null) return m;
   for (const line of text.split('\n')) {
     const [p, errno, op] = line.split('\t');
     if (p && errno && op !== undefined && READ_OPS.has(op)) m.set(`${op} ${p}`, /^E[A-Z0-9]{1,15}$/.test(errno) ? errno : 'EIO');
@@ -97,6 +105,20 @@ export class SysRoot {
   /** Entries a snapshot could not read on its source (snapshot-meta/unreadable.txt): read as such. */
   private readonly recordedUnreadable: Map<string, string>;
 
+  /** Entries a snapshot looked for with lstat and did not find on its source (snapshot-meta/absent.txt). */
+  private readonly recordedAbsent: Set<string>;
+
+  /**
+   * Whether an entry missing here was missing on the host too: always on the live host; in a
+   * snapshot when it recorded that absence; never in a capture that kept only what it chose.
+   */
+  absenceKnown(rel: string): boolean {
+    if (this.live) return true;
+    if (this.recordedAbsent.size === 0) return false;
+    const at = this.locate('kind', rel);
+    return this.recordedAbsent.has(at.ok ? at.value : rel);
+  }
+
   /** The errno a snapshot recorded for this operation on this entry on its source, if any. */
   recordedError(op: ReadOp, rel: string): string | undefined {
     return this.recordedUnreadable.size === 0 ? undefined : this.recordedUnreadable.get(`${op} ${rel}`);
@@ -106,9 +128,13 @@ export class SysRoot {
     this.root = path.resolve(root);
     this.live = this.root === '/';
     this.recordedUnreadable = new Map();
+    this.recordedAbsent = new Set();
     if (!this.live) {
       const meta = this.physical(SNAPSHOT_UNREADABLE);
       if (meta.ok) this.recordedUnreadable = loadRecordedUnreadable(this.abs(meta.value));
+      const absent = this.physical(SNAPSHOT_ABSENT);
+      const text = absent.ok ? loadMetaText(this.abs(absent.value)) : null;
+      if (text !== null) for (const line of text.split('\n')) if (line !== '') this.recordedAbsent.add(line);
     }
   }
 
@@ -144,7 +170,8 @@ export class SysRoot {
     const recorded = this.recordedError(op, rel);
     if (recorded !== undefined) return unreadable(recorded);
     const at = op === 'list' ? this.physicalDir(rel) : this.physical(rel);
-    if (!at.ok && !at.absent && at.error !== 'EOUTSIDE') this.recorder?.(op, rel, at);
+    // An lstat whose directory is absent is an absence a snapshot records too.
+    if (!at.ok && (at.absent ? op === 'kind' : at.error !== 'EOUTSIDE')) this.recorder?.(op, rel, at);
     return at;
   }
 

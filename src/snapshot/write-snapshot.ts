@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError, UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
-import { resolveLinkText, type Got, type ReadOp } from '../read/sysfs-root.js';
+import { resolveLinkText, SysRoot, type Got, type ReadOp } from '../read/sysfs-root.js';
 
 export interface SnapshotResult {
   out: string;
@@ -185,7 +185,12 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
     else placeholder(rel, st.isFile() ? st.mode : 0o444, st.isFile() ? 'file' : 'stand-in');
   };
 
+  // An absence is recorded where the source knows it (the live host; a snapshot that recorded it):
+  // read back, the snapshot answers as its source did, never more surely.
+  const source = new SysRoot(root);
+  const absent = new Set<string>();
   const apply = (e: Event) => {
+    if (!e.result.ok && e.result.absent && e.op === 'kind' && source.absenceKnown(e.rel)) absent.add(e.rel);
     if (!e.result.ok) {
       // ENOTLINK and EOUTSIDE come from the shape of the tree, which the copy keeps.
       if (!e.result.absent && !SHAPE.has(e.result.error) && !unreadableAt.has(`${e.op} ${e.rel}`)) {
@@ -237,6 +242,7 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
     meta('unreadable.txt', unreadable.map((u) => `${u.path}\t${u.error}\t${u.op}`));
     meta('stand-ins.txt', standIns);
     meta('skipped.txt', skipped);
+    meta('absent.txt', [...absent].sort());
     meta('source.txt', [`root\t${path.resolve(root)}`, `taken\t${new Date().toISOString()}`, `uid\t${process.getuid?.() ?? '?'}`]);
   }, dest);
   return { entries, files, unreadable, standIns };
