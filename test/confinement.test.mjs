@@ -52,6 +52,8 @@ const CASES = [
   ['a block device', 'sys/block/nvme0n1'],
   ['a device directory', NIC],
   ['a linked sys/kernel', 'sys/kernel'],
+  ['a bus link', 'sys/bus/pci/devices/0000:05:00.0'],
+  ['a network interface', 'sys/class/net/eth2'],
 ];
 
 // Every reader runs in these (check reads the host facts too); all formats render the same model.
@@ -112,7 +114,9 @@ for (const [what, rel] of CASES) {
     for (const args of COMMANDS) runs.push([args, await runInProcess([...args, '--root', L.root, '--pci-ids', TEST_IDS])]);
     const opened = await stop();
     for (const [args, r] of runs) {
-      assert.ok([0, 1, 3, 4, 5].includes(r.code), `${args.join(' ')}: exit ${r.code} ${r.err}`);
+      // A check target whose bus link escaped is one the tree does not show: exit 2, with why.
+      const shown = !(rel.startsWith('sys/bus/') && args[0] === 'check');
+      assert.ok(shown ? [0, 1, 3, 4, 5].includes(r.code) : r.code === 2 && /could not be followed \(its link leaves the root\)/.test(r.err), `${args.join(' ')}: exit ${r.code} ${r.err}`);
       assert.ok(!r.out.includes(BAIT) && !r.err.includes(BAIT), `${args.join(' ')} printed the bait`);
     }
     assert.deepEqual(opened, [], 'files behind the root were opened');
@@ -252,4 +256,32 @@ test('watch --format json escapes like every other JSON output (one writer)', as
   assert.doesNotMatch(line, /[\u202e\u009b]/);
   assert.match(line, /"to":"drv\\u202eevil\\u009b2J"/);
   assert.equal(JSON.parse(line).to, evil);
+});
+
+test('what lies behind an escape is unknown, never harmless: a disk, an interface, a device\'s bus link', async () => {
+  const L = layout();
+  escape(L, 'sys/block/nvme0n1', path.join(L.outside, 'nvme0n1'));
+  escape(L, 'sys/class/net/eth2', path.join(L.outside, 'eth2'));
+  escape(L, 'sys/bus/pci/devices/0000:05:00.0', path.join(L.outside, 'dev'));
+  const check = async (...args) => {
+    const r = await runInProcess(['check', ...args, '--root', L.root, '--format', 'json']);
+    const j = JSON.parse(r.out);
+    return [r.code, j.outcome, j.groups[0].findings.filter((f) => f.status === 'unknown').map((f) => `${f.code} ${f.message}`), j.issues.map((i) => i.subject)];
+  };
+  // The NVMe controller: nvme0n1 might be its disk, and the tree cannot say whether the host mounts it.
+  assert.deepEqual(await check('02:00.0'), [5, 'unknown', [
+    'MOUNTS_UNKNOWN sys/block/nvme0n1 (its link leaves the root) could not be followed: cannot tell whether that disk sits below it and the host uses it',
+  ], ['sys/block/nvme0n1', 'sys/class/net/eth2']]);
+  // The NIC: eth2 might be its interface.
+  const nic = await check('01:00.0');
+  assert.deepEqual([nic[0], nic[1], nic[2][0]], [5, 'unknown', "ROUTE_UNKNOWN sys/class/net/eth2 (its link leaves the root) could not be followed: cannot tell whether that interface is on it and carries the host's network"]);
+  // A function whose bus link leaves the root: not "no such device", but why the tree does not show it.
+  const gone = await runInProcess(['check', '05:00.0', '--root', L.root]);
+  assert.deepEqual([gone.code, gone.out, gone.err], [2, '', 'iommu-groups: 05:00.0: sys/bus/pci/devices/0000:05:00.0 could not be followed (its link leaves the root): this tree does not show the device, so it cannot be checked\nhint: take a snapshot on the host (iommu-groups snapshot OUT) and read that\n']);
+  // Its group-mate: the group lists a function no bus shows, so neither check nor explain accounts for it.
+  assert.deepEqual((await check('05:00.1')).slice(0, 2), [5, 'unknown']);
+  const ex = await runInProcess(['explain', '05:00.1', '--root', L.root, '--format', 'plain']);
+  assert.equal(ex.out, '0000:05:00.1\t17\tunknown\tcannot explain group 17 from this tree: it lists 0000:05:00.0, which no bus in this tree lists (an unreadable device, or a link that leaves the root), so its place in the PCI hierarchy is not known\n');
+  // A storage controller elsewhere is unaffected by an unrelated interface, and a bridge by both.
+  assert.deepEqual((await check('00:02.0'))[2], []);
 });

@@ -305,3 +305,21 @@ test('kernel parameter parsing: the override patch and pci_dev_str_match', async
   assert.equal(deviceSpecMatches('pci:0:0', nic, by), true);
   assert.equal(deviceSpecMatches('zz', nic, by), null);
 });
+
+test('a function the IOMMU does not cover (no group, as behind a PCIe-to-PCI bridge on virtio-iommu and SMMUv3): said so, not "an ACS quirk"', async () => {
+  const root = fixtureCopy('q35-intel');
+  // The kernel never probed 08:00.0 into a group: no iommu_group link, not in group 19's devices.
+  fs.rmSync(path.join(devDir(root, '0000:08:00.0'), 'iommu_group'));
+  fs.rmSync(path.join(G(root), '19/devices/0000:08:00.0'));
+  const ex = (await json(['explain', '07:00.0', '08:00.0'], root)).explanations;
+  const cover = 'the kernel groups only devices an IOMMU driver takes: the firmware table that places devices behind an IOMMU (DMAR on Intel, IVRS on AMD, IORT on Arm, VIOT for virtio-iommu) does not name it, or the driver did not probe it';
+  assert.deepEqual([ex[0].accounted, ex[0].members, ex[0].predicted], ['yes', ['0000:07:00.0'], ['0000:07:00.0', '0000:08:00.0']]);
+  assert.deepEqual(ex[0].lines.slice(-2), [
+    `The kernel gave 0000:08:00.0 no IOMMU group at all: the IOMMU does not cover it (it cannot be passed through), so the rules' grouping does not apply to it; ${cover}.`,
+    "The kernel's rules account for group 19: 0000:07:00.0 is alone in it.",
+  ]);
+  assert.ok(!ex[0].lines.some((l) => /ACS quirk/.test(l)), ex[0].lines.join('\n'));
+  assert.deepEqual([ex[1].group, ex[1].accounted, ex[1].lines], [null, 'unknown', [`0000:08:00.0 has no IOMMU group: the IOMMU does not cover it (no group: it cannot be passed through); ${cover}`]]);
+  const c = await runInProcess(['check', '08:00.0', '--root', root, '--format', 'plain']);
+  assert.deepEqual([c.code, c.out], [1, '08:00.0\t0000:08:00.0\t-\tblocked\tDEVICE_NO_GROUP\n']);
+});

@@ -32,9 +32,13 @@ export function explain(model: Model, d: Device, kp: KernelPrediction = kernelPr
     return { ...base, accounted: 'unknown', lines: [`no active IOMMU, so no groups: ${noIommuEvidence(model).join('; ')}`] };
   }
   const g = d.group === null ? undefined : model.groups.find((x) => x.id === d.group);
-  if (!g) return { ...base, accounted: 'unknown', lines: [`${d.name} has no IOMMU group`] };
+  if (!g) return { ...base, accounted: 'unknown', lines: [noGroup(d)] };
   const members = g.members.filter((m) => m.bus === 'pci').map((m) => m.name).sort();
-  const nonPci = g.members.filter((m) => m.bus !== 'pci').map((m) => m.name);
+  const nonPci = g.members.filter((m) => m.bus !== 'pci' && m.bus !== null).map((m) => m.name);
+  const unlisted = g.members.filter((m) => m.bus === null).map((m) => m.name);
+  if (unlisted.length > 0) {
+    return { ...base, members, accounted: 'unknown', lines: [`cannot explain group ${g.id} from this tree: it lists ${unlisted.join(', ')}, which no bus in this tree lists (an unreadable device, or a link that leaves the root), so its place in the PCI hierarchy is not known`] };
+  }
 
   const unknown = [...new Set(members.map((m) => pred.unknown.get(m)).filter((x): x is string => x !== undefined))];
   if (unknown.length > 0) {
@@ -45,7 +49,14 @@ export function explain(model: Model, d: Device, kp: KernelPrediction = kernelPr
   const lines = all.map((a) => pred.placements.get(a)?.text ?? `${a}: no account from the rules`);
   const quirks = quirksIn(pred, all, lines);
   const extra = members.filter((a) => !predicted.includes(a));
-  const missing = predicted.filter((a) => !members.includes(a));
+  // A function the rules put here that the kernel gave no group at all: the IOMMU does not cover it,
+  // which no grouping rule decides (the rules group only what an IOMMU driver took).
+  const grouped = (a: string) => model.devices.some((x) => x.name === a && x.pci !== null && (x.group !== null || 'group' in x.errors));
+  const uncovered = predicted.filter((a) => !members.includes(a) && !grouped(a));
+  const missing = predicted.filter((a) => !members.includes(a) && !uncovered.includes(a));
+  if (uncovered.length > 0) {
+    lines.push(`The kernel gave ${uncovered.join(', ')} no IOMMU group at all: the IOMMU does not cover ${uncovered.length === 1 ? 'it' : 'them'} (${uncovered.length === 1 ? 'it' : 'they'} cannot be passed through), so the rules' grouping does not apply to ${uncovered.length === 1 ? 'it' : 'them'}; ${COVERAGE}.`);
+  }
   const own = model.units.length > 0 && model.units.every((u) => !PCI_GROUPING.has(u.kind));
   if (nonPci.length > 0) lines.push(`group ${g.id} also holds ${nonPci.join(', ')}, not on the PCI bus: grouped by the IOMMU driver's own rules`);
   // What the kernel's groups showed about boot-time facts, where this group depends on them.
@@ -74,6 +85,14 @@ export function explain(model: Model, d: Device, kp: KernelPrediction = kernelPr
     }
   }
   return { ...base, members, predicted, accounted: 'no', quirks, lines };
+}
+
+/** Why the kernel gives a device no group on a host whose IOMMU is on. */
+const COVERAGE = 'the kernel groups only devices an IOMMU driver takes: the firmware table that places devices behind an IOMMU (DMAR on Intel, IVRS on AMD, IORT on Arm, VIOT for virtio-iommu) does not name it, or the driver did not probe it';
+
+function noGroup(d: Device): string {
+  if ('group' in d.errors) return `${d.name}: its iommu_group link could not be read (${d.errors['group']}), so its group is not known`;
+  return `${d.name} has no IOMMU group: the IOMMU does not cover it (no group: it cannot be passed through); ${COVERAGE}`;
 }
 
 /** Quirks that decided something for the group's members or the bridges its sentences name. */

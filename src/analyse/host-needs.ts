@@ -47,6 +47,16 @@ export function hostNeeds(model: Model, dev: Device): HostNeeds {
 
 const below = (path: string, dev: Device) => path.startsWith(dev.path + '/');
 
+/** Controllers a disk or a network interface can sit below (by 24-bit class): mass storage, USB, FireWire, SD host, Thunderbolt. */
+const carries = (dev: Device, own: number): boolean => {
+  const c = dev.pci?.class;
+  if (c == null) return false;
+  return c >> 16 === own || [0x0c03, 0x0c00, 0x0805, 0x0c0a].includes(c >> 8);
+};
+
+/** "sys/block/sda (its link leaves the root)", "sys/class/net/eth0 (EACCES)". */
+const unresolvedText = (dir: string, u: { name: string; error: string }) => `${dir}/${u.name} (${u.error === 'EOUTSIDE' ? 'its link leaves the root' : u.error})`;
+
 /** Disks below the device that hold a mounted filesystem or swap, directly or through dm/md holders. */
 function storageNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[]): void {
   const h = model.host;
@@ -55,6 +65,14 @@ function storageNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[])
       unknown.push({ code: 'MOUNTS_UNKNOWN', message: 'a storage controller, and sys/block is not in this tree: cannot tell whether it holds a disk the host uses', evidence: ['sys/block'] });
     }
     return;
+  }
+  const lost = h.unresolved.block;
+  if (lost.length > 0 && carries(dev, 0x01)) {
+    unknown.push({
+      code: 'MOUNTS_UNKNOWN',
+      message: `${lost.map((u) => unresolvedText('sys/block', u)).join(', ')} could not be followed: cannot tell whether ${lost.length === 1 ? 'that disk sits' : 'those disks sit'} below it and the host uses ${lost.length === 1 ? 'it' : 'them'}`,
+      evidence: lost.map((u) => `sys/block/${u.name}`),
+    });
   }
   const disks = h.blockDevices.filter((b) => below(b.path, dev));
   if (disks.length === 0) return;
@@ -100,6 +118,14 @@ function networkNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[])
   if (h.netInterfaces === null) {
     if (isNic) unknown.push({ code: 'ROUTE_UNKNOWN', message: 'a network controller, and sys/class/net is not in this tree: cannot tell whether the host\'s network runs through it', evidence: ['sys/class/net'] });
     return;
+  }
+  const lost = h.unresolved.net;
+  if (lost.length > 0 && (carries(dev, 0x02) || dev.pci?.class != null && dev.pci.class >> 16 === 0x0d)) {
+    unknown.push({
+      code: 'ROUTE_UNKNOWN',
+      message: `${lost.map((u) => unresolvedText('sys/class/net', u)).join(', ')} could not be followed: cannot tell whether ${lost.length === 1 ? 'that interface is' : 'those interfaces are'} on it and carr${lost.length === 1 ? 'ies' : 'y'} the host's network`,
+      evidence: lost.map((u) => `sys/class/net/${u.name}`),
+    });
   }
   const mine = h.netInterfaces.filter((n) => below(n.path, dev));
   if (mine.length === 0) return;

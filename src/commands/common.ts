@@ -91,8 +91,12 @@ export function colourLevel(when: CommonOptions['color'], env: NodeJS.ProcessEnv
   return isTTY ? 1 : 0;
 }
 
-export function reportIssues(model: Model, format: Format, io: Io): void {
-  if (format === 'json' || format === 'table' || model.issues.length === 0) return;
+/**
+ * Issues met while reading, on stderr unless the format shows them itself (`inline`: list's JSON and
+ * table do; host, check and explain carry them in JSON only, so their table prints them here).
+ */
+export function reportIssues(model: Model, format: Format, io: Io, inline: readonly Format[] = ['json', 'table']): void {
+  if (inline.includes(format) || model.issues.length === 0) return;
   for (const i of model.issues) io.err(`iommu-groups: warning: ${i.code} ${visible(i.subject)}: ${visible(i.message)}\n`);
 }
 

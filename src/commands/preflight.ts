@@ -51,12 +51,12 @@ export async function runHost(opts: CommonOptions, io: Io): Promise<number> {
   const { findings, boot } = hostReport(model);
   const verdict = worst(findings.map((f) => f.status));
   const render: Renderers = {
-    json: () => R.renderHostJson(findings, verdict, root, boot),
+    json: () => R.renderHostJson(findings, verdict, root, boot, model.issues),
     plain: () => R.renderFindingsPlain(findings),
     table: async () => R.renderHostText(findings, verdict, await chalkFor(opts, io), outputWidth(opts, io), boot),
   };
   io.out(await render[format]());
-  reportIssues(model, format, io);
+  reportIssues(model, format, io, ['json']);
   return findings.some((f) => f.status === 'fail') ? EXIT.FAILED : EXIT.OK;
 }
 
@@ -103,22 +103,22 @@ export async function runCheck(targets: string[], opts: CheckOptions, io: Io): P
       for (const n of place.notes) io.err(`iommu-groups: ${safeText(n)}\n`);
       if (place.error !== null) {
         io.err(`iommu-groups: ${safeText(place.error)}\n`);
-        reportIssues(model, format, io);
+        reportIssues(model, format, io, []); // stdout holds the configuration alone
         return EXIT.USAGE;
       }
       const o = { vga: opts.xVga === true, firstPort: place.firstPort, hostpci: place.hostpci, window64: report.mmio.window, argsFree: place.argsFree };
       io.out(opts.emit === 'libvirt' ? emitLibvirt(slots, o) : opts.emit === 'qemu' ? emitQemu(slots, o) : emitProxmox(slots, o, opts.vmid));
     }
-    reportIssues(model, format, io);
+    reportIssues(model, format, io, []); // stdout holds the configuration alone
     return CHECK_EXIT[report.outcome];
   }
   const render: Renderers = {
-    json: () => R.renderCheckJson(report, plan, root),
+    json: () => R.renderCheckJson(report, plan, root, model.issues),
     plain: () => R.renderCheckPlain(report),
     table: async () => R.renderCheckText(report, plan, await chalkFor(opts, io), outputWidth(opts, io)),
   };
   io.out(await render[format]());
-  reportIssues(model, format, io);
+  reportIssues(model, format, io, ['json']);
   return CHECK_EXIT[report.outcome];
 }
 
@@ -149,7 +149,7 @@ export async function runExplain(targets: string[], opts: CheckOptions, io: Io):
   });
   const assume = w ? { params: w.params, changes: w.changes, notes: w.notes } : undefined;
   const render: Renderers = {
-    json: () => R.renderExplainJson(es, root, assume),
+    json: () => R.renderExplainJson(es, root, assume, model.issues),
     plain: () => R.renderExplainPlain(es),
     table: async () => {
       const c = await chalkFor(opts, io);
@@ -157,6 +157,6 @@ export async function runExplain(targets: string[], opts: CheckOptions, io: Io):
     },
   };
   io.out(await render[format]());
-  reportIssues(model, format, io);
+  reportIssues(model, format, io, ['json']);
   return iommuState(model).active ? EXIT.OK : EXIT.NO_IOMMU;
 }

@@ -1,7 +1,7 @@
 // TARGET arguments of check and explain: a PCI address (full or short), a vendor:device id, or
 // --group N. A target that names nothing in the tree is a usage error (exit 2).
 import type { Target } from '../analyse/check.js';
-import { UsageError } from '../errors.js';
+import { type AppError, UsageError } from '../errors.js';
 import { formatPciAddress, parseUserAddress } from '../model/pci-address.js';
 import type { Device, Model } from '../model/types.js';
 import { parseGroupOption, requireGroups } from './common.js';
@@ -29,9 +29,23 @@ export function resolveTargets(model: Model, specs: readonly string[], group: st
     if (!a.ok) throw new UsageError(`${spec}: not a PCI address or vendor:device id (${a.reason})`, 'e.g. 01:00.0, 0000:01:00.0 or 10de:1b80');
     const name = formatPciAddress(a.address);
     const dev: Device | undefined = pci.find((x) => x.name === name);
-    if (!dev) throw new UsageError(`${spec}: no PCI device ${name} in this tree`, "'iommu-groups list' shows the devices");
+    if (!dev) throw unseen(model, spec, name);
     out.push({ spec, device: dev, group: dev.group });
   }
   if (out.length === 0) throw new UsageError('no target given', 'give a PCI address, a vendor:device id, or --group N');
   return out;
+}
+
+/**
+ * A PCI address the bus walk did not give a device for (exit 2, as for any target the tree does not
+ * show), saying why where the tree tells: its bus link could not be followed (it leaves the root, or
+ * is unreadable), or only its group lists it (removed while read, or a tree without the bus link).
+ */
+function unseen(model: Model, spec: string, name: string): AppError {
+  const link = `sys/bus/pci/devices/${name}`;
+  const issue = model.issues.find((i) => i.subject === link);
+  const inGroup = model.groups.find((g) => g.members.some((m) => m.name === name));
+  if (issue === undefined && inGroup === undefined) return new UsageError(`${spec}: no PCI device ${name} in this tree`, "'iommu-groups list' shows the devices");
+  const why = issue !== undefined ? `${link} could not be followed (${issue.code === 'LINK_OUTSIDE_ROOT' ? 'its link leaves the root' : issue.message})` : `no bus lists it, though group ${inGroup!.id} does (removed while the tree was read, or its bus link is missing)`;
+  return new UsageError(`${spec}: ${why}: this tree does not show the device, so it cannot be checked`, 'take a snapshot on the host (iommu-groups snapshot OUT) and read that');
 }

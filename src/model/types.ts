@@ -215,6 +215,8 @@ export interface HostFacts {
   mounted: string[] | null;
   /** Disks from sys/block; null if absent. */
   blockDevices: BlockDevice[] | null;
+  /** sys/block and sys/class/net entries whose link could not be followed (it leaves the root, or is unreadable): errno by name. */
+  unresolved: { block: { name: string; error: string }[]; net: { name: string; error: string }[] };
   /** RLIMIT_MEMLOCK soft limit in bytes ("unlimited" as null) from proc/self/limits, live host only. */
   memlock: { soft: number | null } | null;
   /** Block devices in use as swap (names from proc/swaps: "nvme0n1p3", "dm-1"); null if absent. */

@@ -61,6 +61,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
       devNodes: null,
       mounted: null,
       blockDevices: null,
+      unresolved: { block: [], net: [] },
       memlock: null,
       swaps: null,
       netInterfaces: null,
@@ -88,6 +89,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
   }
 
   // proc/cpuinfo serves two readers (virtualization flags, and whether this is a VM): read once.
+  const unresolved: HostFacts['unresolved'] = { block: [], net: [] };
   const cpuinfo = sys.readText('proc/cpuinfo', CPUINFO_MAX);
   const irq = keep('remappedIrqChips', sys.readBytes('proc/interrupts', INTERRUPTS_MAX));
   const irqText = irq === null ? null : irq.toString('latin1');
@@ -111,10 +113,11 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     dmarFlags,
     devNodes: readDevNodes(sys, errors),
     mounted: mountedDevs(keep('mounted', sys.readText('proc/self/mountinfo', INTERRUPTS_MAX))),
-    blockDevices: readBlockDevices(sys, errors),
+    blockDevices: readBlockDevices(sys, errors, unresolved.block),
     memlock: sys.root === '/' ? readMemlock(keep('memlock', sys.readText('proc/self/limits'))) : null,
     swaps: swapNames(keep('swaps', sys.readText('proc/swaps', INTERRUPTS_MAX))),
-    netInterfaces: readNetInterfaces(sys, errors),
+    netInterfaces: readNetInterfaces(sys, errors, unresolved.net),
+    unresolved,
     defaultRouteInterfaces: readDefaultRoutes(sys, errors),
     driverModules: readDriverModules(sys, drivers),
     osRelease: readOsRelease(sys),
@@ -203,7 +206,7 @@ export function swapNames(text: string | null): string[] | null {
 }
 
 /** sys/class/net/<if> -> the device path, and the interfaces below it (lower_<if> links). */
-function readNetInterfaces(sys: SysRoot, errors: ErrorMap): NetInterface[] | null {
+function readNetInterfaces(sys: SysRoot, errors: ErrorMap, unresolved: HostFacts['unresolved']['net']): NetInterface[] | null {
   const l = sys.list('sys/class/net');
   if (!l.ok) {
     if (!l.absent) errors['netInterfaces'] = l.error;
@@ -212,7 +215,10 @@ function readNetInterfaces(sys: SysRoot, errors: ErrorMap): NetInterface[] | nul
   const out: NetInterface[] = [];
   for (const name of l.value) {
     const t = sys.resolveLink(`sys/class/net/${name}`);
-    if (!t.ok) continue; // vanished, or not a link in an odd tree
+    if (!t.ok) {
+      if (!t.absent && t.error !== 'ENOTLINK') unresolved.push({ name, error: t.error });
+      continue;
+    }
     const inner = sys.list(t.value, false);
     const lower = (inner.ok ? inner.value : []).filter((e) => e.startsWith('lower_')).map((e) => e.slice('lower_'.length)).sort();
     out.push({ name, path: t.value, lower });
@@ -450,7 +456,7 @@ function readDevNodes(sys: SysRoot, errors: ErrorMap): HostFacts['devNodes'] {
   return { vfio, iommu: iommu.ok ? true : iommu.absent && sys.absenceKnown('dev/iommu') ? false : null };
 }
 
-function readBlockDevices(sys: SysRoot, errors: ErrorMap): BlockDevice[] | null {
+function readBlockDevices(sys: SysRoot, errors: ErrorMap, unresolved: HostFacts['unresolved']['block']): BlockDevice[] | null {
   const l = sys.list('sys/block');
   if (!l.ok) {
     if (!l.absent) errors['blockDevices'] = l.error;
@@ -459,7 +465,11 @@ function readBlockDevices(sys: SysRoot, errors: ErrorMap): BlockDevice[] | null 
   const out: BlockDevice[] = [];
   for (const name of l.value) {
     const t = sys.resolveLink(`sys/block/${name}`);
-    if (!t.ok) continue; // vanished, or not a link in an odd tree
+    if (!t.ok) {
+      // Vanished: nothing to say. Leaving the root or unreadable: which device holds it is not known.
+      if (!t.absent && t.error !== 'ENOTLINK') unresolved.push({ name, error: t.error });
+      continue;
+    }
     const devs: string[] = [];
     const holders: string[] = [];
     const partitions: string[] = [];

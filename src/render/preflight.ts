@@ -4,6 +4,7 @@ import type { ChalkInstance } from 'chalk';
 import type { BootChange } from '../analyse/boot-loader.js';
 import type { CheckReport, GroupCheck, Outcome } from '../analyse/check.js';
 import type { Explanation } from '../analyse/explain.js';
+import type { Issue } from '../model/types.js';
 import { STATUS_RANK, type Finding, type Status } from '../analyse/findings.js';
 import { plural } from '../analyse/isolation.js';
 import { MODPROBE_FILE, type Plan, type Step } from '../analyse/plan.js';
@@ -66,8 +67,8 @@ function bootLines(b: BootChange, width: number | null): string[] {
   return [...out, ''];
 }
 
-export function renderHostJson(f: readonly Finding[], verdict: Status, root: string, boot: BootChange | null = null): string {
-  return safeJson({ schemaVersion: SCHEMA_VERSION, command: 'host', root, ready: verdict !== 'fail', findings: f, bootChange: boot }) + '\n';
+export function renderHostJson(f: readonly Finding[], verdict: Status, root: string, boot: BootChange | null = null, issues: readonly Issue[] = []): string {
+  return safeJson({ schemaVersion: SCHEMA_VERSION, command: 'host', root, ready: verdict !== 'fail', findings: f, bootChange: boot, issues }) + '\n';
 }
 
 /** status, code, subject, message: one finding per line. */
@@ -143,7 +144,7 @@ function planLines(plan: Plan, width: number | null): string[] {
   return out;
 }
 
-export function renderCheckJson(report: CheckReport, plan: Plan | null, root: string): string {
+export function renderCheckJson(report: CheckReport, plan: Plan | null, root: string, issues: readonly Issue[] = []): string {
   return (
     safeJson({
       schemaVersion: CHECK_SCHEMA_VERSION,
@@ -154,6 +155,7 @@ export function renderCheckJson(report: CheckReport, plan: Plan | null, root: st
       groups: report.groups,
       mmio: report.mmio,
       plan,
+      issues,
     }) + '\n'
   );
 }
@@ -176,8 +178,8 @@ export function renderExplainText(e: Explanation, c: ChalkInstance, width: numbe
   return [`${c.bold(head)}  (${mark})`, ...e.lines.flatMap((l) => para(visible(l), width, '  ', 4)), ''].join('\n');
 }
 
-export function renderExplainJson(es: readonly Explanation[], root: string, assume?: object): string {
-  return safeJson({ schemaVersion: SCHEMA_VERSION, command: 'explain', root, ...(assume ? { assume } : {}), explanations: es }) + '\n';
+export function renderExplainJson(es: readonly Explanation[], root: string, assume?: object, issues: readonly Issue[] = []): string {
+  return safeJson({ schemaVersion: SCHEMA_VERSION, command: 'explain', root, ...(assume ? { assume } : {}), explanations: es, issues }) + '\n';
 }
 
 /** device, group, accounted, then each line: one record per sentence. */
