@@ -203,6 +203,9 @@ test('a mounted filesystem or swap on a disk under a target blocks; without moun
   const f = doc.groups[0].findings.find((x) => x.code === 'MOUNTED_FILESYSTEM');
   assert.deepEqual([f.subject, f.evidence], ['0000:09:00.0', ['sys/block/nvme1n1 -> sys/devices/pci0000:00/0000:00:02.5/0000:06:00.0/0000:07:01.0/0000:09:00.0/nvme/nvme1/nvme1n1', 'proc/self/mountinfo']]);
   fs.writeFileSync(path.join(root, 'proc/self/mountinfo'), '22 1 8:1 / / rw - ext4 /dev/sda1 rw\n');
+  // No proc/swaps: whether the host swaps on it is not known.
+  assert.equal((await check(root, ['09:00.0'])).groups[0].findings.find((f) => f.effect === 'unknown').message, 'holds nvme1n1, and proc/swaps is not in this tree: cannot tell whether the host swaps on it');
+  fs.writeFileSync(path.join(root, 'proc/swaps'), 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n');
   assert.equal((await check(root, ['09:00.0'])).outcome, 'ready');
   fs.writeFileSync(path.join(root, 'proc/swaps'), 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/nvme1n1                            partition\t8388604\t\t0\t\t-2\n');
   assert.equal((await check(root, ['09:00.0'])).groups[0].findings.find((x) => x.effect === 'block').message, 'nvme, Non-Volatile memory controller [0108]: holds nvme1n1, which the host uses as swap: the host needs it; it cannot go to a VM');

@@ -76,38 +76,49 @@ function storageNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[])
   }
   const disks = h.blockDevices.filter((b) => below(b.path, dev));
   if (disks.length === 0) return;
+  const held = `holds ${disks.map((d) => d.name).join(', ')}`;
+  const evidence = disks.map((d) => `sys/block/${d.name} -> ${d.path}`);
   if (h.mounted === null) {
-    unknown.push({
-      code: 'MOUNTS_UNKNOWN',
-      message: `holds ${disks.map((d) => d.name).join(', ')}, and proc/self/mountinfo is not in this tree: cannot tell whether the host uses ${disks.length === 1 ? 'it' : 'them'} (run on the host, or take a snapshot there)`,
-      evidence: disks.map((d) => `sys/block/${d.name} -> ${d.path}`),
-    });
+    unknown.push({ code: 'MOUNTS_UNKNOWN', message: `${held}, and proc/self/mountinfo is not in this tree: cannot tell whether the host uses ${disks.length === 1 ? 'it' : 'them'} (run on the host, or take a snapshot there)`, evidence });
     return;
   }
   const mounted = new Set(h.mounted);
+  const byMount = new Set(h.mountedByName?.names ?? []);
   const swaps = new Set(h.swaps ?? []);
   const byName = new Map(h.blockDevices.map((b) => [b.name, b]));
+  // A block device, its partitions, and what is stacked on them (dm, md: LVM, LUKS, RAID).
   const inUse = (name: string, seen: Set<string>): 'mounted' | 'swap' | null => {
-    const b = byName.get(name);
     if (swaps.has(name)) return 'swap';
+    if (byMount.has(name)) return 'mounted';
+    const b = byName.get(name);
     if (!b || seen.has(name)) return null;
     seen.add(name);
     if (b.partitions.some((p) => swaps.has(p))) return 'swap';
-    if (b.devs.some((d) => mounted.has(d))) return 'mounted';
+    if (b.devs.some((d) => mounted.has(d)) || b.partitions.some((p) => byMount.has(p))) return 'mounted';
     for (const x of b.holders) {
       const u = inUse(x, seen);
       if (u) return u;
     }
     return null;
   };
+  let found = false;
   for (const d of disks) {
     const use = inUse(d.name, new Set());
     if (use === null) continue;
+    found = true;
     needs.push({
       code: 'MOUNTED_FILESYSTEM',
       message: `holds ${d.name}, which ${use === 'swap' ? 'the host uses as swap' : 'has a mounted filesystem (or one stacked on it)'}: the host needs it`,
       evidence: [`sys/block/${d.name} -> ${d.path}`, use === 'swap' ? 'proc/swaps' : 'proc/self/mountinfo'],
     });
+  }
+  if (found) return;
+  // Nothing found in use: say so only where every fact that could show a use was there.
+  if (h.swaps === null) {
+    unknown.push({ code: 'MOUNTS_UNKNOWN', message: `${held}, and proc/swaps is not in this tree: cannot tell whether the host swaps on ${disks.length === 1 ? 'it' : 'them'}`, evidence: [...evidence, 'proc/swaps'] });
+  }
+  for (const u of h.mountedByName?.unresolved ?? []) {
+    unknown.push({ code: 'MOUNTS_UNKNOWN', message: `${held}; the host's ${u.what} stands on a device this tree does not name (${u.why}): it may be on ${disks.length === 1 ? 'it' : 'them'}`, evidence: [...evidence, u.what.startsWith('swap') ? 'proc/swaps' : 'proc/self/mountinfo'] });
   }
 }
 

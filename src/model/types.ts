@@ -175,6 +175,10 @@ export interface BlockDevice {
   partitions: string[];
   /** Block devices stacked on this one (holders/: dm, md, ...). */
   holders: string[];
+  /** The disk and each partition with its major:minor. */
+  nodes: { name: string; dev: string }[];
+  /** A device-mapper device's name (dm/name: "luks-...", "vg-root"), the one /dev/mapper shows; null otherwise. */
+  dmName: string | null;
 }
 
 export interface HostFacts {
@@ -219,8 +223,14 @@ export interface HostFacts {
   unresolved: { block: { name: string; error: string }[]; net: { name: string; error: string }[] };
   /** RLIMIT_MEMLOCK soft limit in bytes ("unlimited" as null) from proc/self/limits, live host only. */
   memlock: { soft: number | null } | null;
-  /** Block devices in use as swap (names from proc/swaps: "nvme0n1p3", "dm-1"); null if absent. */
+  /** Block devices in use as swap (proc/swaps paths resolved to names: "nvme0n1p3", "dm-1"); null if absent. */
   swaps: string[] | null;
+  /**
+   * Block devices that hold a mounted filesystem found by its source, not its major:minor (btrfs,
+   * ZFS, bcachefs mount as an anonymous 0:N), and the mounts or swap areas whose device this tree
+   * cannot tell; null when sys/block is not in the tree.
+   */
+  mountedByName: { names: string[]; unresolved: { what: string; why: string }[] } | null;
   /** Network interfaces from sys/class/net; null if absent. */
   netInterfaces: NetInterface[] | null;
   /** Interfaces that carry a default route (proc/net/route, proc/net/ipv6_route); null if neither is readable. */

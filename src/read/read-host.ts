@@ -3,7 +3,8 @@
 // the group nodes are exclusive and never opened), mounted filesystems and the disks under them,
 // and on a live host the memlock limit.
 import * as path from 'node:path';
-import type { BlockDevice, BootFacts, ErrorMap, HostFacts, NetInterface, VirtFacts } from '../model/types.js';
+import type { BootFacts, ErrorMap, HostFacts, NetInterface, VirtFacts } from '../model/types.js';
+import { readStorage } from './read-storage.js';
 import { type Got, type SysRoot } from './sysfs-root.js';
 
 /** DMAR: Intel VT-d; IVRS: AMD-Vi; IORT: Arm SMMU; VIOT: virtio-iommu. */
@@ -64,6 +65,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
       unresolved: { block: [], net: [] },
       memlock: null,
       swaps: null,
+      mountedByName: null,
       netInterfaces: null,
       defaultRouteInterfaces: null,
       driverModules: {},
@@ -112,10 +114,8 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     acpiTables: tables,
     dmarFlags,
     devNodes: readDevNodes(sys, errors),
-    mounted: mountedDevs(keep('mounted', sys.readText('proc/self/mountinfo', INTERRUPTS_MAX))),
-    blockDevices: readBlockDevices(sys, errors, unresolved.block),
+    ...readStorage(sys, errors, unresolved.block),
     memlock: sys.root === '/' ? readMemlock(keep('memlock', sys.readText('proc/self/limits'))) : null,
-    swaps: swapNames(keep('swaps', sys.readText('proc/swaps', INTERRUPTS_MAX))),
     netInterfaces: readNetInterfaces(sys, errors, unresolved.net),
     unresolved,
     defaultRouteInterfaces: readDefaultRoutes(sys, errors),
@@ -188,22 +188,6 @@ function readBoot(sys: SysRoot): BootFacts {
   };
 }
 
-/**
- * proc/swaps: "Filename Type Size Used Priority", then one line per swap area:
- *   /dev/nvme0n1p3   partition  8388604  0  -2
- *   /dev/dm-1        partition  ...
- *   /swapfile        file       ...      (a file on a mounted filesystem: the mounts cover it)
- * -> the block device names of partitions.
- */
-export function swapNames(text: string | null): string[] | null {
-  if (text === null) return null;
-  const out = new Set<string>();
-  for (const line of text.split('\n').slice(1)) {
-    const [file, type] = line.trim().split(/\s+/);
-    if (file?.startsWith('/dev/') && type === 'partition') out.add(path.posix.basename(file.replace(/\\040/g, ' ')));
-  }
-  return [...out].sort();
-}
 
 /** sys/class/net/<if> -> the device path, and the interfaces below it (lower_<if> links). */
 function readNetInterfaces(sys: SysRoot, errors: ErrorMap, unresolved: HostFacts['unresolved']['net']): NetInterface[] | null {
@@ -426,16 +410,6 @@ export function msiChips(text: string): string[] {
   return [...chips].sort();
 }
 
-/** major:minor of each mount (mountinfo field 3). */
-export function mountedDevs(text: string | null): string[] | null {
-  if (text === null) return null;
-  const devs = new Set<string>();
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f.length > 3 && /^\d+:\d+$/.test(f[2]!)) devs.add(f[2]!);
-  }
-  return [...devs].sort();
-}
 
 /** A device node by lstat: there, absent on the host (live, or recorded by a snapshot), or not known. */
 function nodeThere(sys: SysRoot, rel: string): boolean | null {
@@ -456,41 +430,6 @@ function readDevNodes(sys: SysRoot, errors: ErrorMap): HostFacts['devNodes'] {
   return { vfio, iommu: iommu.ok ? true : iommu.absent && sys.absenceKnown('dev/iommu') ? false : null };
 }
 
-function readBlockDevices(sys: SysRoot, errors: ErrorMap, unresolved: HostFacts['unresolved']['block']): BlockDevice[] | null {
-  const l = sys.list('sys/block');
-  if (!l.ok) {
-    if (!l.absent) errors['blockDevices'] = l.error;
-    return null;
-  }
-  const out: BlockDevice[] = [];
-  for (const name of l.value) {
-    const t = sys.resolveLink(`sys/block/${name}`);
-    if (!t.ok) {
-      // Vanished: nothing to say. Leaving the root or unreadable: which device holds it is not known.
-      if (!t.absent && t.error !== 'ENOTLINK') unresolved.push({ name, error: t.error });
-      continue;
-    }
-    const devs: string[] = [];
-    const holders: string[] = [];
-    const partitions: string[] = [];
-    const own = sys.readText(`${t.value}/dev`);
-    if (own.ok) devs.push(own.value);
-    const inner = sys.list(t.value);
-    for (const e of inner.ok ? inner.value : []) {
-      if (!e.startsWith(name)) continue; // partitions are named after the disk
-      const p = sys.readText(`${t.value}/${e}/dev`);
-      if (!p.ok) continue; // not a partition (a same-prefix attribute) or vanished
-      devs.push(p.value);
-      partitions.push(e);
-      const ph = sys.list(`${t.value}/${e}/holders`);
-      if (ph.ok) holders.push(...ph.value);
-    }
-    const h = sys.list(`${t.value}/holders`);
-    if (h.ok) holders.push(...h.value);
-    out.push({ name, path: t.value, devs, partitions, holders });
-  }
-  return out;
-}
 
 /** "Max locked memory   8388608   8388608   bytes" -> soft limit; "unlimited" -> null. */
 export function readMemlock(limits: string | null): HostFacts['memlock'] {
