@@ -117,10 +117,10 @@ test('list --format ids and --format addresses: the endpoints shown, ready to pa
   const run = (args) => runCli(['list', ...args, '--root', root]);
   assert.deepEqual(run(['--device', '01:00.0', '--format', 'ids']), {
     stdout: '8086:10d3\n',
-    stderr: 'iommu-groups: 0000:01:00.0: provides eth2, and proc/net/route is not in this tree: cannot tell whether the default route goes through it (run on the host, or take a snapshot there)\n',
+    stderr: 'iommu-groups: 0000:01:00.0: provides eth2, and proc/net/route and proc/net/ipv6_route are not in this tree: cannot tell whether the default route goes through it (run on the host, or take a snapshot there)\n',
     code: 0,
   });
-  assert.deepEqual(run(['--group', '21', '--format', 'addresses']), { stdout: '0000:0b:01.0\n0000:0b:02.0\n', stderr: 'iommu-groups: 0000:0b:01.0: provides eth3, and proc/net/route is not in this tree: cannot tell whether the default route goes through it (run on the host, or take a snapshot there)\n', code: 0 });
+  assert.deepEqual(run(['--group', '21', '--format', 'addresses']), { stdout: '0000:0b:01.0\n0000:0b:02.0\n', stderr: 'iommu-groups: 0000:0b:01.0: provides eth3, and proc/net/route and proc/net/ipv6_route are not in this tree: cannot tell whether the default route goes through it (run on the host, or take a snapshot there)\n', code: 0 });
   assert.equal(run(['--group', '21', '--format', 'ids']).stdout, '8086:100e,1b36:0002\n');
   assert.deepEqual(run(['--group', '2', '--format', 'ids']), { stdout: '', stderr: 'iommu-groups: no endpoint among the devices shown (bridges are left out of ids and addresses)\n', code: 1 });
   assert.equal(run(['--format', 'addresses']).stdout.split('\n').length - 1, 18); // 30 functions, 12 of them bridges (header type 1)

@@ -302,8 +302,10 @@ function deviceFindings(ctx: Ctx, dev: Device, out: CheckFinding[]): void {
   const pci = dev.pci;
   if (!pci) return;
   const numvfs = pci.sriovNumvfs ?? 0;
-  if (numvfs > 0 || pci.virtfns.length > 0) {
-    const n = pci.sriovNumvfs ?? pci.virtfns.length;
+  // VFs that name it as their PF (physfn) show its VFs enabled even where its own attributes are missing.
+  const vfs = [...new Set([...pci.virtfns, ...ctx.model.devices.filter((d) => d.pci?.physfn === dev.name).map((d) => d.name)])].sort();
+  if (numvfs > 0 || vfs.length > 0) {
+    const n = Math.max(pci.sriovNumvfs ?? 0, vfs.length);
     const numvfsPath = `/sys/bus/pci/devices/${dev.name}/sriov_numvfs`;
     out.push(
       f(
@@ -311,12 +313,16 @@ function deviceFindings(ctx: Ctx, dev: Device, out: CheckFinding[]): void {
         'fail',
         'block',
         dev.name,
-        `an SR-IOV PF with ${n} VFs enabled: vfio-pci refuses it; what would change it: pass one of its VFs instead${pci.virtfns.length ? ` (${pci.virtfns.slice(0, 3).join(', ')}${pci.virtfns.length > 3 ? ', ...' : ''})` : ''}, or, when nothing uses the VFs, disable them first: echo 0 | sudo tee ${numvfsPath} > /dev/null`,
-        [`${dev.path}/sriov_numvfs = ${n}`],
+        `an SR-IOV PF with ${n} VFs enabled: vfio-pci refuses it; what would change it: pass one of its VFs instead${vfs.length ? ` (${vfs.slice(0, 3).join(', ')}${vfs.length > 3 ? ', ...' : ''})` : ''}, or, when nothing uses the VFs, disable them first: echo 0 | sudo tee ${numvfsPath} > /dev/null`,
+        pci.sriovNumvfs !== null ? [`${dev.path}/sriov_numvfs = ${pci.sriovNumvfs}`] : vfs.map((v) => `${v}/physfn -> ${dev.name}`),
       ),
     );
   } else if ('sriovNumvfs' in dev.errors) {
     out.push(f('SRIOV_UNKNOWN', 'unknown', 'unknown', dev.name, `sriov_numvfs is unreadable (${dev.errors['sriovNumvfs']}): cannot tell whether VFs are enabled (vfio-pci refuses a PF with VFs)`, [`${dev.path}/sriov_numvfs`]));
+  } else if (pci.sriovNumvfs === null && (pci.sriovTotalvfs !== null || pci.caps?.sriov === true)) {
+    // The kernel gives every PF sriov_numvfs: missing, a capture's gap.
+    const pfBy = pci.sriovTotalvfs !== null ? `sriov_totalvfs ${pci.sriovTotalvfs}` : 'its config space has the SR-IOV capability';
+    out.push(f('SRIOV_UNKNOWN', 'unknown', 'unknown', dev.name, `an SR-IOV PF (${pfBy}) whose sriov_numvfs is not in this tree: cannot tell whether VFs are enabled (vfio-pci refuses a PF with VFs)`, [`${dev.path}/sriov_numvfs`]));
   }
   if (pci.physfn !== null) {
     const pf = ctx.model.devices.find((d) => d.name === pci.physfn && d.pci);
@@ -333,6 +339,9 @@ function deviceFindings(ctx: Ctx, dev: Device, out: CheckFinding[]): void {
   }
   if (pci.bootVga === true) {
     out.push(f('BOOT_VGA', 'warn', 'none', dev.name, 'the host\'s boot VGA device: the host console is on it; before the VM starts, move the console off it (unbind fbcon: echo 0 | sudo tee /sys/class/vtconsole/vtcon1/bind after checking that vtcon1/name says "frame buffer"), and boot with video=efifb:off (or initcall_blacklist=sysfb_init) so firmware framebuffers leave it', [`${dev.path}/boot_vga = 1`]));
+  }  else if (pci.bootVga === null && pci.class !== null && pci.class >> 8 === 0x0300) {
+    // The kernel gives every VGA-class function boot_vga (drivers/pci/pci-sysfs.c): missing, a capture's gap.
+    out.push(f('BOOT_VGA', 'unknown', 'none', dev.name, `boot_vga is ${'bootVga' in dev.errors ? `unreadable (${dev.errors['bootVga']})` : 'not in this tree'}: whether the host's console is on this GPU is not known`, [`${dev.path}/boot_vga`]));
   }
   if ('resetMethods' in dev.errors) {
     out.push(f('RESET_UNKNOWN', 'unknown', 'none', dev.name, `reset_method is unreadable (${dev.errors['resetMethods']})`, [`${dev.path}/reset_method`]));
@@ -353,6 +362,9 @@ function groupFindings(ctx: Ctx, g: Group, out: CheckFinding[]): void {
   const h = model.host;
   if ('reservedRegions' in g.errors) {
     out.push(f('RESERVED_REGIONS_UNKNOWN', 'unknown', 'unknown', gs, `reserved_regions is unreadable (${g.errors['reservedRegions']}): cannot tell whether a direct-mapped region stops VFIO`, [`sys/kernel/iommu_groups/${g.dir}/reserved_regions`]));
+  } else if (g.reservedRegions === null) {
+    // The kernel creates it for every group (4.11+): missing, it is a capture's gap, not an empty list.
+    out.push(f('RESERVED_REGIONS_UNKNOWN', 'unknown', 'unknown', gs, 'reserved_regions is not in this tree (the kernel gives every group one): cannot tell whether a direct-mapped region stops VFIO', [`sys/kernel/iommu_groups/${g.dir}/reserved_regions`]));
   }
   const direct = (g.reservedRegions ?? []).filter((r) => r.type === 'direct');
   if (direct.length > 0) {

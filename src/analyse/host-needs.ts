@@ -79,7 +79,7 @@ function storageNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[])
   const held = `holds ${disks.map((d) => d.name).join(', ')}`;
   const evidence = disks.map((d) => `sys/block/${d.name} -> ${d.path}`);
   if (h.mounted === null) {
-    unknown.push({ code: 'MOUNTS_UNKNOWN', message: `${held}, and proc/self/mountinfo is not in this tree: cannot tell whether the host uses ${disks.length === 1 ? 'it' : 'them'} (run on the host, or take a snapshot there)`, evidence });
+    unknown.push({ code: 'MOUNTS_UNKNOWN', message: `${held}, and proc/self/mountinfo ${gap(h.errors['mounted'])}: cannot tell whether the host uses ${disks.length === 1 ? 'it' : 'them'} (run on the host, or take a snapshot there)`, evidence });
     return;
   }
   const mounted = new Set(h.mounted);
@@ -115,11 +115,20 @@ function storageNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[])
   if (found) return;
   // Nothing found in use: say so only where every fact that could show a use was there.
   if (h.swaps === null) {
-    unknown.push({ code: 'MOUNTS_UNKNOWN', message: `${held}, and proc/swaps is not in this tree: cannot tell whether the host swaps on ${disks.length === 1 ? 'it' : 'them'}`, evidence: [...evidence, 'proc/swaps'] });
+    unknown.push({ code: 'MOUNTS_UNKNOWN', message: `${held}, and proc/swaps ${gap(h.errors['swaps'])}: cannot tell whether the host swaps on ${disks.length === 1 ? 'it' : 'them'}`, evidence: [...evidence, 'proc/swaps'] });
   }
   for (const u of h.mountedByName?.unresolved ?? []) {
     unknown.push({ code: 'MOUNTS_UNKNOWN', message: `${held}; the host's ${u.what} stands on a device this tree does not name (${u.why}): it may be on ${disks.length === 1 ? 'it' : 'them'}`, evidence: [...evidence, u.what.startsWith('swap') ? 'proc/swaps' : 'proc/self/mountinfo'] });
   }
+}
+
+/** A fact the tree lacks: "is not in this tree", or "could not be read (EFBIG)". */
+const gap = (error: string | undefined) => (error === undefined ? 'is not in this tree' : `could not be read (${error})`);
+
+/** "proc/net/route is not in this tree", "proc/net/route (EFBIG) could not be read". */
+function tablesText(missing: readonly string[]): string {
+  const list = missing.length ? missing.join(' and ') : 'proc/net/route';
+  return missing.some((m) => m.includes(' (')) ? `${list} could not be read` : `${list} ${missing.length > 1 ? 'are' : 'is'} not in this tree`;
 }
 
 /** The interface under the default route, followed down through bridges, bonds and VLANs. */
@@ -144,20 +153,29 @@ function networkNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[])
   if (h.defaultRouteInterfaces === null) {
     unknown.push({
       code: 'ROUTE_UNKNOWN',
-      message: `provides ${names}, and proc/net/route is not in this tree: cannot tell whether the default route goes through it (run on the host, or take a snapshot there)`,
+      message: `provides ${names}, and ${tablesText(h.routeTablesMissing)}: cannot tell whether the default route goes through it (run on the host, or take a snapshot there)`,
       evidence: mine.map((n) => `sys/class/net/${n.name} -> ${n.path}`),
     });
     return;
   }
   const byName = new Map(h.netInterfaces.map((n) => [n.name, n]));
+  let found = false;
   for (const top of h.defaultRouteInterfaces) {
     const via = carriers(top, byName);
     const hit = mine.find((n) => via.has(n.name));
     if (!hit) continue;
+    found = true;
     needs.push({
       code: 'DEFAULT_ROUTE',
       message: `provides ${hit.name}, which carries the host's default route${top === hit.name ? '' : ` (through ${top})`}: the host needs it`,
       evidence: ['proc/net/route', `sys/class/net/${hit.name} -> ${hit.path}`],
+    });
+  }
+  if (!found && h.routeTablesMissing.length > 0) {
+    unknown.push({
+      code: 'ROUTE_UNKNOWN',
+      message: `provides ${names}, and ${tablesText(h.routeTablesMissing)}: cannot tell whether a default route of that family goes through it`,
+      evidence: [...mine.map((n) => `sys/class/net/${n.name} -> ${n.path}`), ...h.routeTablesMissing],
     });
   }
 }

@@ -96,6 +96,10 @@ export function msiIsolation(model: Model, active: boolean): MsiIsolation {
     if (without.length > 0) {
       return r('warn', `not supported by ${without.map((u) => u.name).join(', ')} (ecap IR bit clear): ${REFUSES}`, without.map((u) => `${u.path}/intel-iommu/ecap = ${u.intel!.ecap}`));
     }
+    if (h.dmarFlags == null && (h.acpiIommuTables ?? []).some((t) => t.startsWith('DMAR')) && x86Units.some((u) => u.kind === 'intel-vtd')) {
+      // The kernel remaps only when the DMAR table's INTR_REMAP flag is set too (dmar_ir_support): ecap alone does not say.
+      return r('unknown', `the DMAR table could not be read${h.errors['dmarFlags'] ? ` (${h.errors['dmarFlags']})` : ''}, and /proc/interrupts is not in this tree: whether the firmware offers interrupt remapping is not known`, ['sys/firmware/acpi/tables/DMAR']);
+    }
     if (x86Units.length > 0 && known.length === x86Units.length) {
       return r('ok', 'supported by every unit (ecap IR bit) and not disabled on the command line; /proc/interrupts is not in this tree to confirm it is in use', known.map((u) => `${u.path}/intel-iommu/ecap = ${u.intel!.ecap}`));
     }

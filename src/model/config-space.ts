@@ -25,6 +25,8 @@ export function parseHeader(config: Buffer): HeaderFacts | null {
 // 0x100: header 16-bit id, 4-bit version, 12-bit next (low 2 bits reserved).
 export const CAP_ID_PCIE = 0x10;
 export const EXT_CAP_ID_ACS = 0x000d;
+/** Single Root I/O Virtualization: the function is a PF that can create VFs. */
+export const EXT_CAP_ID_SRIOV = 0x0010;
 
 /** PCIe device/port types (PCI Express capability flags, bits 7:4). */
 export const PCIE_TYPE = {
@@ -65,6 +67,8 @@ export interface ConfigCaps {
    * space for the kernel either, and no ACS capability as far as grouping is concerned.
    */
   extendedRead: boolean;
+  /** Whether the extended capabilities include SR-IOV (a PF); null when extended space was not read. */
+  sriov?: boolean | null;
   /**
    * ACS capability and control registers; null when there is none. `dwordControl`: the 32 bits at
    * capability + 8, where Intel Sunrise/Union Point root ports keep their real control register
@@ -96,6 +100,7 @@ export function parseCaps(config: Buffer): ConfigCaps | null {
   }
   const extendedRead = config.length > 0x100;
   let acs: ConfigCaps['acs'] = null;
+  let sriov: boolean | null = extendedRead ? false : null;
   if (extendedRead) {
     let ptr = 0x100;
     const seen = new Set<number>();
@@ -103,16 +108,16 @@ export function parseCaps(config: Buffer): ConfigCaps | null {
       seen.add(ptr);
       const hdr = config.readUInt32LE(ptr);
       if (hdr === 0 || hdr === 0xffffffff) break;
-      if ((hdr & 0xffff) === EXT_CAP_ID_ACS) {
+      if ((hdr & 0xffff) === EXT_CAP_ID_SRIOV) sriov = true;
+      if ((hdr & 0xffff) === EXT_CAP_ID_ACS && acs === null) {
         acs = {
           capability: config.readUInt16LE(ptr + 4),
           control: config.readUInt16LE(ptr + 6),
           dwordControl: ptr + 12 <= config.length ? config.readUInt32LE(ptr + 8) : null,
         };
-        break;
       }
       ptr = (hdr >>> 20) & 0xffc;
     }
   }
-  return { portType, extendedRead, acs };
+  return { portType, extendedRead, acs, sriov };
 }

@@ -235,6 +235,8 @@ export interface HostFacts {
   netInterfaces: NetInterface[] | null;
   /** Interfaces that carry a default route (proc/net/route, proc/net/ipv6_route); null if neither is readable. */
   defaultRouteInterfaces: string[] | null;
+  /** Route tables (proc/net/route, proc/net/ipv6_route) not in the tree and not known to be absent on the host. */
+  routeTablesMissing: string[];
   /** Kernel module behind each bound driver ("pci/snd_hda_intel" -> "snd_hda_intel"); null: built in (no module link). */
   driverModules: Record<string, string | null>;
   /** Where firmware describes the machine when there is no ACPI: a flattened device tree (Arm, POWER); null if not looked at. */

@@ -5,7 +5,7 @@ import fg from 'fast-glob';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Device, ErrorMap, Issue } from '../model/types.js';
-import { GROUPS_DIR, readError } from './read-groups.js';
+import { GROUPS_DIR, readError, unnamedIssue } from './read-groups.js';
 import { readPciInfo } from './read-pci.js';
 import { compareBytes, type SysRoot } from './sysfs-root.js';
 
@@ -52,6 +52,7 @@ function walkBuses(sys: SysRoot, issues: Issue[]): string[] {
     suppressErrors: true,
     fs: { ...fs, readdirSync },
   });
+  for (const [dir, names] of sys.unnamed) if (dir.startsWith('sys/bus/')) for (const n of names) issues.push(unnamedIssue(`${dir}/${n}`));
   if (sys.recorder) {
     // The glob reads these directories itself; tell the recorder (snapshot) about them.
     sys.list('sys/bus');

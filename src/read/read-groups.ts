@@ -100,9 +100,18 @@ export function readGroup(sys: SysRoot, dir: string, issues: Issue[]): RawGroup 
       }
     }
   }
+  for (const n of sys.unnamedIn(`${base}/devices`)) {
+    errors['members'] = 'EILSEQ';
+    issues.push(unnamedIssue(`${base}/devices/${n}`));
+  }
   return { id: Number(dir), dir, type, name, reservedRegions, memberPaths, errors };
 }
 
 export function readError(subject: string, error: string): Issue {
   return { code: 'READ_ERROR', subject, message: `could not read: ${error}` };
+}
+
+/** An entry whose name is not valid UTF-8: no path can name it, so what it is cannot be read. */
+export function unnamedIssue(subject: string): Issue {
+  return { code: 'READ_ERROR', subject, message: 'could not read: EILSEQ (its name is not valid UTF-8, so it cannot be named or followed)' };
 }

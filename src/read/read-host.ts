@@ -32,8 +32,11 @@ export const VIRT_MODULES = ['kvm', 'kvm_intel', 'kvm_amd', 'vhost_net', 'tun'] 
 const BOOT_TOOLS = ['grubby', 'update-grub', 'grub2-mkconfig', 'grub-mkconfig', 'kernelstub', 'kernel-install', 'proxmox-boot-tool'] as const;
 const TOOL_DIRS = ['usr/sbin', 'usr/bin', 'sbin', 'bin'] as const;
 
-/** /proc/interrupts on a many-CPU host is large; the chip names we need are in every line. */
-const INTERRUPTS_MAX = 4 * 1024 * 1024;
+/**
+ * /proc/interrupts grows with CPUs times interrupts (a 1,024-CPU host with 4,000 lines is ~45 MB);
+ * past the bound it is an error (EFBIG), never cut. The buffer is allocated, not touched, up front.
+ */
+const INTERRUPTS_MAX = 64 * 1024 * 1024;
 
 /**
  * `full`: everything; otherwise only what list/buses/tree use (the command line and ACPI tables,
@@ -68,6 +71,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
       mountedByName: null,
       netInterfaces: null,
       defaultRouteInterfaces: null,
+      routeTablesMissing: [],
       driverModules: {},
       osRelease: null,
       deviceTree: null,
@@ -92,12 +96,13 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
 
   // proc/cpuinfo serves two readers (virtualization flags, and whether this is a VM): read once.
   const unresolved: HostFacts['unresolved'] = { block: [], net: [] };
-  const cpuinfo = sys.readText('proc/cpuinfo', CPUINFO_MAX);
+  const head = sys.readHead('proc/cpuinfo', CPUINFO_MAX);
+  const cpuinfo: Got<string> = head.ok ? { ok: true, value: head.value.toString('latin1') } : head;
   const irq = keep('remappedIrqChips', sys.readBytes('proc/interrupts', INTERRUPTS_MAX));
   const irqText = irq === null ? null : irq.toString('latin1');
   const remappedIrqChips = irqText === null ? null : remappedChips(irqText);
   // DMAR: a 36-byte ACPI header, then the host address width (1 byte) and the flags (1 byte).
-  const dmar = acpiIommuTables?.includes('DMAR') ? sys.readBytes('sys/firmware/acpi/tables/DMAR', 64) : null;
+  const dmar = acpiIommuTables?.includes('DMAR') ? sys.readHead('sys/firmware/acpi/tables/DMAR', 64) : null;
   if (dmar !== null && !dmar.ok && !dmar.absent) errors['dmarFlags'] = dmar.error;
   const dmarFlags = dmar?.ok && dmar.value.length >= 38 && dmar.value.toString('latin1', 0, 4) === 'DMAR' ? dmar.value[37]! : null;
 
@@ -118,7 +123,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     memlock: sys.root === '/' ? readMemlock(keep('memlock', sys.readText('proc/self/limits'))) : null,
     netInterfaces: readNetInterfaces(sys, errors, unresolved.net),
     unresolved,
-    defaultRouteInterfaces: readDefaultRoutes(sys, errors),
+    ...routeFacts(readDefaultRoutes(sys, errors)),
     driverModules: readDriverModules(sys, drivers),
     osRelease: readOsRelease(sys),
     deviceTree: readDeviceTree(sys),
@@ -128,8 +133,10 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
   };
 }
 
-/** proc/cpuinfo is one block per CPU; the first block says it all. */
+/** proc/cpuinfo is one block per CPU; the first block says it all (read as a head: longer is fine). */
 const CPUINFO_MAX = 256 * 1024;
+/** A modprobe.d file past this is an error (EFBIG), not a cut list of options. */
+const MODPROBE_MAX = 256 * 1024;
 
 export function parseCpuinfo(text: string): NonNullable<VirtFacts['cpu']> {
   const flags = /^flags\s*:(.*)$/m.exec(text);
@@ -219,12 +226,27 @@ function readNetInterfaces(sys: SysRoot, errors: ErrorMap, unresolved: HostFacts
  * A default route: destination 0 with mask/prefix 0, flag RTF_UP (1), not RTF_REJECT (0x200);
  * IPv6 lists unreachable defaults on lo, which the reject flag leaves out.
  */
-function readDefaultRoutes(sys: SysRoot, errors: ErrorMap): string[] | null {
-  const v4 = sys.readText('proc/net/route', INTERRUPTS_MAX);
-  const v6 = sys.readText('proc/net/ipv6_route', INTERRUPTS_MAX);
-  if (!v4.ok && !v4.absent) errors['defaultRoutes'] = v4.error;
-  if (!v4.ok && !v6.ok) return null;
-  return defaultRouteInterfaces(v4.ok ? v4.value : '', v6.ok ? v6.value : '');
+const routeFacts = (r: { interfaces: string[] | null; missing: string[] }) => ({ defaultRouteInterfaces: r.interfaces, routeTablesMissing: r.missing });
+
+/**
+ * Default routes from both tables. A table missing from the tree (not known to be absent on the
+ * host: a kernel without IPv6 has no ipv6_route) is named in `missing`; interfaces is null when
+ * neither can be read.
+ */
+function readDefaultRoutes(sys: SysRoot, errors: ErrorMap): { interfaces: string[] | null; missing: string[] } {
+  const missing: string[] = [];
+  const text = (rel: string, key: string) => {
+    const g = sys.readText(rel, INTERRUPTS_MAX);
+    if (g.ok) return g.value;
+    if (!g.absent) errors[key] = g.error;
+    if (!g.absent) missing.push(`${rel} (${g.error})`);
+    else if (!sys.absenceKnown(rel)) missing.push(rel);
+    return null;
+  };
+  const v4 = text('proc/net/route', 'defaultRoutes');
+  const v6 = text('proc/net/ipv6_route', 'defaultRoutes6');
+  if (v4 === null && v6 === null) return { interfaces: null, missing };
+  return { interfaces: defaultRouteInterfaces(v4 ?? '', v6 ?? ''), missing };
 }
 
 export function defaultRouteInterfaces(route: string, ipv6Route: string): string[] {
@@ -332,7 +354,7 @@ function readVfioPciIdOptions(sys: SysRoot, errors: ErrorMap): HostFacts['vfioPc
   files.sort((a, b) => (path.posix.basename(a) < path.posix.basename(b) ? -1 : 1));
   const out: NonNullable<HostFacts['vfioPciIdOptions']> = [];
   for (const f of files) {
-    const t = sys.readText(f, CPUINFO_MAX);
+    const t = sys.readText(f, MODPROBE_MAX);
     if (!t.ok) {
       if (!t.absent) errors[`modprobe:${f}`] = t.error;
       continue;

@@ -17,9 +17,30 @@ export const PCI_IDS_PATHS = [
 /** At most this much of a database is read (the real one is about 1.4 MB). */
 const MAX_IDS_BYTES = 32 * 1024 * 1024;
 
+/** An error with an errno-like code, as fs throws them. */
+const failure = (code: string) => Object.assign(new Error(code), { code });
+
+/**
+ * A regular file only (a FIFO would hang, /dev/zero never end, a device may act on open): stat
+ * before opening, fstat after (the same file), and a bounded read; longer than the bound is an
+ * error, never a cut database.
+ */
 function load(file: string): PciIds {
-  let buf = fs.readFileSync(file);
-  if (buf.length > MAX_IDS_BYTES) buf = buf.subarray(0, MAX_IDS_BYTES);
+  if (!fs.statSync(file).isFile()) throw failure('not a regular file');
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  let buf: Buffer;
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw failure('not a regular file');
+    if (st.size > MAX_IDS_BYTES) throw failure(`EFBIG (larger than ${MAX_IDS_BYTES / 1024 / 1024} MiB)`);
+    buf = Buffer.allocUnsafe(Math.min(st.size + 1, MAX_IDS_BYTES + 1));
+    let n = 0;
+    for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_IDS_BYTES) throw failure(`EFBIG (larger than ${MAX_IDS_BYTES / 1024 / 1024} MiB)`);
+    buf = buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
   if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf, { maxOutputLength: MAX_IDS_BYTES });
   return PciIds.fromBytes(buf);
 }

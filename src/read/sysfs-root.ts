@@ -99,13 +99,17 @@ export class SysRoot {
    * lstat. A device's directory is listed by its parent bridge's read, so most cost nothing.
    */
   private readonly seenDirs = new Set<string>();
+  /** Directories listed with their entries' types (not on the live host). */
+  private readonly listedDirs = new Set<string>();
+  /** Entries such listings showed are not regular files, directories or links. */
+  private readonly special = new Set<string>();
   /** The live host: the kernel's own tree, read as it is (no resolution, no recorded errors). */
   private readonly live: boolean;
 
   /** Entries a snapshot could not read on its source (snapshot-meta/unreadable.txt): read as such. */
   private readonly recordedUnreadable: Map<string, string>;
 
-  /** Entries a snapshot looked for with lstat and did not find on its source (snapshot-meta/absent.txt). */
+  /** Entries a snapshot looked for (lstat or read) and did not find on its source (snapshot-meta/absent.txt). */
   private readonly recordedAbsent: Set<string>;
 
   /**
@@ -170,8 +174,8 @@ export class SysRoot {
     const recorded = this.recordedError(op, rel);
     if (recorded !== undefined) return unreadable(recorded);
     const at = op === 'list' ? this.physicalDir(rel) : this.physical(rel);
-    // An lstat whose directory is absent is an absence a snapshot records too.
-    if (!at.ok && (at.absent ? op === 'kind' : at.error !== 'EOUTSIDE')) this.recorder?.(op, rel, at);
+    // An lstat or read whose directory is absent is an absence a snapshot records too.
+    if (!at.ok && (at.absent ? op === 'kind' || op === 'read' : at.error !== 'EOUTSIDE')) this.recorder?.(op, rel, at);
     return at;
   }
 
@@ -265,12 +269,55 @@ export class SysRoot {
         const typed = fs.readdirSync(this.abs(rel), { withFileTypes: true });
         names = typed.map((e) => e.name);
         // Dirent.isDirectory() is false for a link and for DT_UNKNOWN: those are still lstat'ed.
-        for (const e of typed) if (e.isDirectory()) this.seenDirs.add(rel === '' ? e.name : `${rel}/${e.name}`);
+        for (const e of typed) {
+          if (e.isDirectory()) this.seenDirs.add(rel === '' ? e.name : `${rel}/${e.name}`);
+          // Device nodes, FIFOs, sockets and entries of unknown type: never opened (readScratch).
+          else if (!e.isFile() && !e.isSymbolicLink()) this.special.add(rel === '' ? e.name : `${rel}/${e.name}`);
+        }
+        this.listedDirs.add(rel);
       }
+      if (names.some((n) => n.includes('\uFFFD'))) names = this.dropUnnamed(rel, names);
       return got(sorted ? names.sort(compareBytes) : names);
     } catch (err) {
       return fromError(err);
     }
+  }
+
+  /** Entries whose names are not valid UTF-8, by directory, as `\xNN`-escaped text: no path can name them. */
+  readonly unnamed = new Map<string, string[]>();
+
+  /** The entries of a directory already listed whose names are not valid UTF-8 (escaped). */
+  unnamedIn(rel: string): string[] {
+    if (this.unnamed.size === 0) return [];
+    const at = this.physicalDir(rel);
+    return at.ok ? (this.unnamed.get(at.value) ?? []) : [];
+  }
+
+  /**
+   * readdir decodes an invalid UTF-8 name to U+FFFD, a name no later call can open: such entries are
+   * left out of the listing and kept in `unnamed` for the readers to report (never silently lost).
+   */
+  private dropUnnamed<T extends string | fs.Dirent>(rel: string, entries: T[]): T[] {
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    const bad: string[] = [];
+    for (const raw of fs.readdirSync(this.abs(rel), { encoding: 'buffer' })) {
+      try {
+        strict.decode(raw);
+      } catch {
+        bad.push([...raw].map((b) => (b >= 0x21 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join(''));
+      }
+    }
+    if (bad.length === 0) return entries;
+    this.unnamed.set(rel, bad.sort());
+    // Valid names may contain U+FFFD themselves (EF BF BD): keep those that a readdir in buffers shows valid.
+    const valid = new Set(fs.readdirSync(this.abs(rel), { encoding: 'buffer' }).flatMap((raw) => {
+      try {
+        return [strict.decode(raw)];
+      } catch {
+        return [];
+      }
+    }));
+    return entries.filter((e) => valid.has(typeof e === 'string' ? e : e.name));
   }
 
   /** Directory entries with their types, for fast-glob's walk; confined like every other read. */
@@ -280,7 +327,8 @@ export class SysRoot {
     const recorded = this.recordedError('list', at.value);
     if (recorded !== undefined) return unreadable(recorded);
     try {
-      return got(fs.readdirSync(this.abs(at.value), { withFileTypes: true }));
+      const typed = fs.readdirSync(this.abs(at.value), { withFileTypes: true });
+      return got(typed.some((e) => e.name.includes('\uFFFD')) ? this.dropUnnamed(at.value, typed) : typed);
     } catch (err) {
       return fromError(err);
     }
@@ -289,6 +337,15 @@ export class SysRoot {
   /** Raw bytes of a file, read to EOF (st_size is meaningless on sysfs) and bounded. */
   readBytes(rel: string, max = MAX_ATTR_BYTES): Got<Buffer> {
     const r = this.readInto(rel, max);
+    return r.ok ? got(Buffer.from(r.value)) : r;
+  }
+
+  /**
+   * The first `max` bytes of a file whose head is all that is needed (an ACPI table's header,
+   * cpuinfo's first CPU): longer is no error here, unlike readBytes.
+   */
+  readHead(rel: string, max: number): Got<Buffer> {
+    const r = this.readInto(rel, max, true);
     return r.ok ? got(Buffer.from(r.value)) : r;
   }
 
@@ -304,18 +361,36 @@ export class SysRoot {
    * regular file in a snapshot reads fully until its end, so a short read ends it. /proc files
    * (seq_file) may return less than asked before their end: read until a read returns 0.
    */
-  private readInto(rel: string, max: number): Got<Buffer> {
+  private readInto(rel: string, max: number, head = false): Got<Buffer> {
     const at = this.locate('read', rel);
     if (!at.ok) return at;
-    const r = this.readScratch(at.value, max);
+    const r = this.readScratch(at.value, max, head);
     // The recorder gets a view of the scratch buffer: it must copy what it keeps.
     this.recorder?.('read', at.value, r);
     return r;
   }
 
-  private readScratch(rel: string, max: number): Got<Buffer> {
+  private readScratch(rel: string, max: number, head = false): Got<Buffer> {
     const recorded = this.recordedError('read', rel);
     if (recorded !== undefined) return unreadable(recorded);
+    // In a --root tree only a regular file is opened: a device node may act on open (a watchdog,
+    // a tape), a FIFO or socket is no attribute. Where the directory's listing gave the entry's
+    // type, that decides (a link fails O_NOFOLLOW, a directory the read); otherwise lstat before
+    // and fstat after (the same file). The kernel's own tree (live) holds no such entries where
+    // the readers look.
+    let before: fs.Stats | null = null;
+    const slash = rel.lastIndexOf('/');
+    const typed = !this.live && this.listedDirs.has(slash === -1 ? '' : rel.slice(0, slash));
+    if (typed && this.special.has(rel)) return unreadable('EFTYPE');
+    if (!this.live && !typed) {
+      try {
+        before = fs.lstatSync(this.abs(rel));
+      } catch (err) {
+        return fromError(err);
+      }
+      if (before.isDirectory()) return unreadable('EISDIR');
+      if (!before.isFile() && !before.isSymbolicLink()) return unreadable('EFTYPE');
+    }
     let fd: number;
     try {
       fd = fs.openSync(this.abs(rel), OPEN_FLAGS);
@@ -323,9 +398,16 @@ export class SysRoot {
       if ((err as NodeJS.ErrnoException).code === 'ELOOP') this.noteEscape(rel);
       return fromError(err);
     }
+    if (before !== null) {
+      const now = fs.fstatSync(fd);
+      if (!now.isFile() || now.ino !== before.ino || now.dev !== before.dev) {
+        fs.closeSync(fd);
+        return unreadable(now.isFile() ? 'ECHANGED' : 'EFTYPE');
+      }
+    }
     const untilZero = rel.startsWith('proc/');
     try {
-      // One byte more than allowed, to tell a full read (bounded, cut at max) from a short one.
+      // One byte more than allowed, to tell a file within the bound from a longer one.
       const limit = max + 1;
       if (scratch.length < limit) scratch = Buffer.allocUnsafe(limit);
       let total = 0;
@@ -336,6 +418,8 @@ export class SysRoot {
         total += n;
         if (!untilZero && n < want) break;
       }
+      // Longer than the bound: an error, never a silently cut value (a line after the cut would be lost).
+      if (total > max && !head) return unreadable('EFBIG');
       return got(scratch.subarray(0, Math.min(total, max)));
     } catch (err) {
       // EISDIR and EAGAIN (an empty FIFO) land here too: not a readable attribute.

@@ -190,7 +190,7 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
   const source = new SysRoot(root);
   const absent = new Set<string>();
   const apply = (e: Event) => {
-    if (!e.result.ok && e.result.absent && e.op === 'kind' && source.absenceKnown(e.rel)) absent.add(e.rel);
+    if (!e.result.ok && e.result.absent && (e.op === 'kind' || e.op === 'read') && source.absenceKnown(e.rel)) absent.add(e.rel);
     if (!e.result.ok) {
       // ENOTLINK and EOUTSIDE come from the shape of the tree, which the copy keeps.
       if (!e.result.absent && !SHAPE.has(e.result.error) && !unreadableAt.has(`${e.op} ${e.rel}`)) {
