@@ -76,7 +76,7 @@ test('absent and unreadable stay apart: a directory where driver_override belong
   const nic = m.devices.find((d) => d.name === '0000:01:00.0');
   assert.deepEqual([nic.driverOverride, nic.errors], [null, { driverOverride: 'EISDIR' }]);
   const nvme = m.devices.find((d) => d.name === '0000:02:00.0');
-  assert.deepEqual([nvme.pci.vendor, nvme.driver, nvme.errors], [null, null, { vendor: 'EBADFORMAT' }]);
+  assert.deepEqual([nvme.pci.vendor, nvme.driver, nvme.errors], [null, null, { vendor: 'EFTYPE' }]);
   const plain = runCli(['list', '--root', root, '--format', 'plain', '--group', '14']).stdout;
   assert.equal(plain.split('\t')[7], '?:0010', 'unreadable vendor shows as ?');
 });

@@ -73,3 +73,28 @@ test('hostile strings: never raw on the terminal, exact in JSON, TSV columns int
   assert.doesNotMatch(again.stdout, /install vfio-pci/);
   assert.equal(JSON.parse(again.stdout).plan.byId, null);
 });
+
+test('a hostile kernel command line on an IOMMU-off tree: never raw, in every command and format', () => {
+  const root = fixtureCopy('q35-noiommu');
+  // An OSC 52 (writes the viewer's clipboard), a CSI, C1 and bidi controls in IOMMU words and elsewhere.
+  const OSC52 = '\x1b]52;c;cm0gLXJmIH4K\x07';
+  fs.writeFileSync(path.join(root, 'proc/cmdline'), `BOOT_IMAGE=/vmlinuz root=/dev/vda1 intel_iommu=off${OSC52} iommu=pt\x1b[2J amd_iommu=on\u009b31m pcie_acs_override=downstream\u202e quiet\n`, 'latin1');
+  fs.mkdirSync(path.join(root, 'etc/default'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'etc/default/grub'), `GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=off${OSC52}"\n`, 'latin1');
+  fs.writeFileSync(path.join(root, 'etc/os-release'), 'ID=debian\n');
+  for (const args of [
+    ['list', '--format', 'table'], ['list', '--format', 'plain'], ['list', '--format', 'legacy'], ['list', '--format', 'ids'],
+    ['buses', '--format', 'table'], ['buses', '--format', 'plain'], ['tree', '--format', 'table'], ['tree', '--format', 'plain'], ['tree', '--format', 'dot'],
+    ['host', '--format', 'table'], ['host', '--format', 'plain'], ['check', '01:00.0', '--format', 'table'], ['check', '01:00.0', '--format', 'plain'],
+    ['explain', '01:00.0', '--format', 'table'], ['explain', '01:00.0', '--format', 'plain'],
+    ['list', '--format', 'json'], ['host', '--format', 'json'], ['check', '01:00.0', '--format', 'json'],
+  ]) {
+    const r = runCli([...args, '--root', root, '--pci-ids', TEST_IDS]);
+    assert.ok(r.code !== 70 && !/\n\s+at /.test(r.stderr), `${args.join(' ')}: exit ${r.code} ${r.stderr}`);
+    assert.doesNotMatch(r.stdout.replace(/[\t\n]/g, ''), RAW, args.join(' '));
+    assert.doesNotMatch(r.stderr.replace(/\n/g, ''), RAW, args.join(' '));
+  }
+  // What is there is shown escaped, so the reader sees it was there.
+  const list = runCli(['list', '--format', 'plain', '--root', root, '--pci-ids', TEST_IDS]);
+  assert.match(list.stderr, /^iommu-groups: no active IOMMU: .*kernel command line has intel_iommu=off\\x1b\]52;c;cm0gLXJmIH4K\\x07 iommu=pt\\x1b\[2J/m);
+});

@@ -119,7 +119,7 @@ export function finish(model: Model, iommu: { active: boolean; evidence: string[
   reportIssues(model, format, io);
   if (iommu.active) return EXIT.OK;
   // table output already opens with the sentence; the machine formats keep stdout clean
-  if (format !== 'table') io.err(`iommu-groups: no active IOMMU: ${iommu.evidence.join('; ')}\n`);
+  if (format !== 'table') io.err(`iommu-groups: no active IOMMU: ${iommu.evidence.map(visible).join('; ')}\n`);
   return EXIT.NO_IOMMU;
 }
 

@@ -58,10 +58,10 @@ export function renderHostText(f: readonly Finding[], verdict: Status, c: ChalkI
 
 /** The kernel command-line change: the edit and the command, for the way this host boots (or each common way). */
 function bootLines(b: BootChange, width: number | null): string[] {
-  const what = [...b.remove.map((r) => `remove ${r}`), ...b.add.map((a) => `add ${a}`)].join(', ');
+  const what = [...b.remove.map((r) => `remove ${visible(r)}`), ...b.add.map((a) => `add ${visible(a)}`)].join(', ');
   const out = para(`To ${what} on the kernel command line (printed, not run; reboot afterwards):`, width);
   for (const o of b.options) {
-    out.push(`  ${b.detected ? `${o.loader}, seen from ${o.evidence.join(', ')}` : o.loader}:`);
+    out.push(`  ${b.detected ? `${visible(o.loader)}, seen from ${o.evidence.map(visible).join(', ')}` : visible(o.loader)}:`);
     for (const s of o.steps) out.push(...(s.argv && width !== null ? wrapCommand(visible(s.line), width, 4) : [`    ${visible(s.line)}`]));
   }
   return [...out, ''];

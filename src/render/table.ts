@@ -146,7 +146,7 @@ export function renderBusesTable(v: BusesView, c: ChalkInstance, width: number |
 }
 
 export function noIommuSentence(evidence: string[], c: ChalkInstance, width: number | null = null): string {
-  const text = `${evidence.join('; ')}. No device is isolated.`;
+  const text = `${evidence.map(visible).join('; ')}. No device is isolated.`;
   const lines = width === null ? [text] : wrapWords(text, width, 'No active IOMMU: '.length, 2);
   return c.red.bold('No active IOMMU:') + ` ${lines.join('\n')}\n`;
 }
