@@ -30,12 +30,27 @@ function keepYoungGenerationSmall(): void {
   if (major >= 11 && major <= 12) v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: ' (no space left on the device)',
+  EDQUOT: ' (disk quota exceeded)',
+  EIO: ' (input/output error)',
+  EFBIG: ' (file too large)',
+  EROFS: ' (read-only file system)',
+  EBADF: ' (stdout is closed)',
+};
+
 export async function main(): Promise<void> {
   const argv = process.argv;
   // A reader that went away (`| head -1`) is not an error: stop writing, keep the exit code.
+  // Any other failed write (a full disk, EIO) is one line on stderr and exit 2, never a stack.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
+    try {
+      fs.writeSync(2, `iommu-groups: cannot write the output: ${err.code ?? err.message}${WRITE_ERRORS[err.code ?? ''] ?? ''}\n`);
+    } catch {
+      // stderr is gone too: the exit code says it
+    }
+    process.exit(EXIT.USAGE);
   });
   if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
     process.stdout.write(version() + '\n');

@@ -67,3 +67,12 @@ test('--root /proc (its sys/ is sysctl, not sysfs) is a usage error, not "no IOM
     code: 2,
   });
 });
+
+test('a full disk under stdout (/dev/full): one line on stderr, exit 2, no stack, for every command that prints', { skip: fs.existsSync('/dev/full') ? false : 'needs /dev/full' }, () => {
+  for (const args of [['list', '--format', 'prometheus'], ['list', '--format', 'json'], ['check', '01:00.0', '--format', 'json'], ['tree'], ['--version']]) {
+    const full = fs.openSync('/dev/full', 'w');
+    const r = spawnSync(process.execPath, [BIN, ...args, ...(args[0] === '--version' ? [] : ['--root', fixture('q35-intel')])], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+    fs.closeSync(full);
+    assert.deepEqual([r.status, r.stderr], [2, 'iommu-groups: cannot write the output: ENOSPC (no space left on the device)\n'], args.join(' '));
+  }
+});
