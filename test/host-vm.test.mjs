@@ -100,13 +100,64 @@ test('boot-loader step: GRUB on Debian, the exact line to change and update-grub
   assert.deepEqual(await bootStep(root), [
     'To remove intel_iommu=off, add intel_iommu=on on the kernel command line (printed, not run; reboot afterwards):',
     '  GRUB, seen from etc/default/grub:',
-    '    In /etc/default/grub change the line',
+    '    In /etc/default/grub change line 2',
     '        GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=off"',
     '    to',
     '        GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on"',
     '    sudo update-grub',
   ]);
   assert.deepEqual(await hostLines(root, ['BOOT_LOADER']), ['info\tBOOT_LOADER\tkernel command line\tremove intel_iommu=off, add intel_iommu=on: this host boots with GRUB; the edit and the command are below']);
+});
+
+test('boot-loader step: GRUB lines edited as the shell reads them (comment, single quotes, export, expansion, a word elsewhere)', async () => {
+  const root = iommuOffTree('BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet intel_iommu=off');
+  put(root, 'etc/os-release', 'ID=debian\n');
+  put(root, 'usr/sbin/update-grub', '#!/bin/sh\n');
+  const edit = async (grub) => {
+    put(root, 'etc/default/grub', grub);
+    return (await bootStep(root)).slice(2, -1);
+  };
+  // A trailing comment stays a comment (rewritten naively it would run `splash` when sourced).
+  assert.deepEqual(await edit('GRUB_CMDLINE_LINUX_DEFAULT="quiet splash intel_iommu=off" # set by the installer\n'), [
+    '    In /etc/default/grub change line 1',
+    '        GRUB_CMDLINE_LINUX_DEFAULT="quiet splash intel_iommu=off" # set by the installer',
+    '    to',
+    '        GRUB_CMDLINE_LINUX_DEFAULT="quiet splash intel_iommu=on" # set by the installer',
+  ]);
+  // Single quotes and export are kept; the last assignment is the one in force.
+  assert.deepEqual(await edit("GRUB_CMDLINE_LINUX_DEFAULT='old'\nexport GRUB_CMDLINE_LINUX_DEFAULT='quiet $notexpanded intel_iommu=off'\n"), [
+    '    In /etc/default/grub change line 2',
+    "        export GRUB_CMDLINE_LINUX_DEFAULT='quiet $notexpanded intel_iommu=off'",
+    '    to',
+    "        export GRUB_CMDLINE_LINUX_DEFAULT='quiet $notexpanded intel_iommu=on'",
+  ]);
+  // An expansion the shell would evaluate: not rewritten, the line named.
+  assert.deepEqual(await edit('GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT intel_iommu=off"\n'), [
+    '    In /etc/default/grub, line 1 sets GRUB_CMDLINE_LINUX_DEFAULT in a way this tool does not rewrite (a shell expansion): remove intel_iommu=off, add intel_iommu=on there by hand',
+    '        GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT intel_iommu=off"',
+  ]);
+  // The word to remove sits in GRUB_CMDLINE_LINUX, or nowhere in this file.
+  assert.deepEqual(await edit('GRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX="intel_iommu=off console=ttyS0"\n'), [
+    '    In /etc/default/grub change line 1',
+    '        GRUB_CMDLINE_LINUX_DEFAULT="quiet"',
+    '    to',
+    '        GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on"',
+    '    and take intel_iommu=off out of its GRUB_CMDLINE_LINUX line (line 2)',
+  ]);
+  assert.deepEqual((await edit('GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n')).at(-1), "    intel_iommu=off is not in /etc/default/grub's GRUB_CMDLINE_LINUX lines: look in /etc/default/grub.d/*.cfg (read after it), or the boot entry it comes from");
+});
+
+test('GRUB assignment parsing: the value as the shell reads it, or null when it would not be a plain assignment', async () => {
+  const { parseAssignment, renderAssignment } = await import('../dist/analyse/grub-default.js');
+  const p = (l) => parseAssignment(l, 'X');
+  assert.deepEqual(p('X="a \\"b\\" c"  # c'), { prefix: '', name: 'X', value: 'a "b" c', quote: '"', rest: '  # c' });
+  assert.deepEqual(p("X='a'\"b\"c#d"), { prefix: '', name: 'X', value: 'abc#d', quote: '"', rest: '' });
+  assert.equal(p('X="a" reboot'), null);
+  assert.equal(p('X=a;reboot'), null);
+  assert.equal(p('X="unterminated'), null);
+  assert.equal(p('X=`id`').value, null);
+  assert.equal(renderAssignment(p("X='a'"), "a b'c"), 'X="a b\'c"');
+  assert.equal(renderAssignment(p('X=a'), 'a $b'), 'X="a \\$b"');
 });
 
 test('boot-loader step: Proxmox with systemd-boot, Fedora with grubby, Pop!_OS with kernelstub, and unknown', async () => {

@@ -3,6 +3,7 @@
 // loader entries, the boot tools present, os-release). Printed, never run; files are edited by
 // the user (no tee over an existing file). Pure.
 import type { BootFacts, Model } from '../model/types.js';
+import { parseAssignment, renderAssignment } from './grub-default.js';
 import { shellQuote } from './shell-quote.js';
 
 export interface BootStep {
@@ -38,22 +39,41 @@ function editWords(words: readonly string[], add: readonly string[], remove: rea
   return [...kept, ...add.filter((a) => !kept.includes(a))];
 }
 
-/** GRUB: the GRUB_CMDLINE_LINUX_DEFAULT line as it is and as it should be. */
+/**
+ * GRUB: the GRUB_CMDLINE_LINUX_DEFAULT line as it is and as it should be, edited as the shell reads
+ * it (grub-default.ts): the user's quoting, `export` and a trailing comment are kept. The last
+ * assignment is the one in force (grub-mkconfig sources the file).
+ */
 function grubEdit(text: string | null, add: readonly string[], remove: readonly string[]): BootStep[] {
   const lines = (text ?? '').split('\n');
-  const at = lines.map((l, i) => [l, i] as const).filter(([l]) => /^\s*GRUB_CMDLINE_LINUX_DEFAULT=/.test(l)).at(-1);
-  // A word to remove may sit in GRUB_CMDLINE_LINUX instead.
-  const other = lines.filter((l) => /^\s*GRUB_CMDLINE_LINUX=/.test(l)).at(-1);
-  const value = (l: string) => l.replace(/^\s*[A-Z_]+=/, '').replace(/^(["'])(.*)\1\s*$/, '$2');
+  const last = (name: string) => {
+    const re = new RegExp(`^\\s*(export\\s+)?${name}=`);
+    let i = lines.length - 1;
+    while (i >= 0 && !re.test(lines[i]!)) i--;
+    return i < 0 ? null : { n: i + 1, line: lines[i]!, a: parseAssignment(lines[i]!, name) };
+  };
+  const def = last('GRUB_CMDLINE_LINUX_DEFAULT');
+  const lin = last('GRUB_CMDLINE_LINUX');
   const steps: BootStep[] = [];
-  if (at) {
-    const now = value(at[0]).split(/\s+/).filter(Boolean);
-    steps.push(say('In /etc/default/grub change the line'), say(`    ${at[0].trim()}`), say('to'), say(`    GRUB_CMDLINE_LINUX_DEFAULT="${editWords(now, add, remove).join(' ')}"`));
+  const words = (v: string | null | undefined) => (v ?? '').split(/\s+/).filter(Boolean);
+  const edits = [...remove.map((r) => `remove ${r}`), ...add.map((a) => `add ${a}`)].join(', ');
+  if (def && (def.a === null || def.a.value === null)) {
+    steps.push(say(`In /etc/default/grub, line ${def.n} sets GRUB_CMDLINE_LINUX_DEFAULT in a way this tool does not rewrite (${def.a === null ? 'quoting or syntax it does not parse' : 'a shell expansion'}): ${edits} there by hand`), say(`    ${def.line.trim()}`));
+  } else if (def) {
+    const a = def.a!;
+    steps.push(say(`In /etc/default/grub change line ${def.n}`), say(`    ${def.line.trim()}`), say('to'), say(`    ${renderAssignment(a, editWords(words(a.value), add, remove).join(' ')).trim()}`));
   } else {
-    steps.push(say(`In /etc/default/grub add the line`), say(`    GRUB_CMDLINE_LINUX_DEFAULT="${add.join(' ')}"`));
+    steps.push(say('In /etc/default/grub add the line'), say(`    GRUB_CMDLINE_LINUX_DEFAULT="${add.join(' ')}"`));
   }
-  const inOther = other ? remove.filter((r) => value(other).split(/\s+/).includes(r)) : [];
-  if (inOther.length > 0) steps.push(say(`and take ${inOther.join(' ')} out of its GRUB_CMDLINE_LINUX line`));
+  // A word to remove that is not in that line: in GRUB_CMDLINE_LINUX, or somewhere this file does not show.
+  const inDefault = new Set(def?.a?.value != null ? words(def.a.value) : []);
+  const rest = remove.filter((r) => !inDefault.has(r));
+  const inLinux = lin?.a?.value != null ? rest.filter((r) => words(lin.a!.value).includes(r)) : [];
+  if (inLinux.length > 0 && lin) steps.push(say(`and take ${inLinux.join(' ')} out of its GRUB_CMDLINE_LINUX line (line ${lin.n})`));
+  const nowhere = rest.filter((r) => !inLinux.includes(r));
+  if (nowhere.length > 0 && def?.a?.value != null) {
+    steps.push(say(`${nowhere.join(' ')} ${nowhere.length === 1 ? 'is' : 'are'} not in /etc/default/grub's GRUB_CMDLINE_LINUX lines: look in /etc/default/grub.d/*.cfg (read after it), or the boot entry it comes from`));
+  }
   return steps;
 }
 
