@@ -194,3 +194,31 @@ test('parseResource: BARs 0-5 as resource_show prints them (I/O, 32-bit, 64-bit 
   // A crafted end below its start is no BAR, never a negative size.
   assert.deepEqual(parseResource(['0x0000000000002000 0x0000000000001fff 0x0000000000040200', z, z, z, z, z].join('\n')), []);
 });
+
+test('wrapped commands break only where the shell splits: never inside \'...\'\\\'\'...\' or "..." or after a backslash', async () => {
+  const { wrapCommand, splitShellWords } = await import('../dist/render/fit.js');
+  assert.deepEqual(splitShellWords("printf '%s\\n' 'it'\\''s a b' \"c d\" e\\ f"), ["printf", "'%s\\n'", "'it'\\''s a b'", '"c d"', 'e\\ f']);
+  const line = "printf '%s\\n' 'options vfio-pci ids=10de:1b80' 'softdep nouveau pre: vfio-pci' 'it'\\''s one word with spaces' | sudo tee -a /etc/modprobe.d/vfio-pci-iommu-groups.conf > /dev/null";
+  const lines = wrapCommand(line, 60, 2);
+  // Joined back as the shell would read the continuation lines, it is the same command.
+  assert.equal(lines.map((l) => l.trim().replace(/ \\$/, '')).join(' '), line);
+  assert.ok(lines.some((l) => l.includes("'it'\\''s one word with spaces'")), lines.join('\n'));
+});
+
+test('a bus entry whose name differs from its device directory: an issue, and the device read by its directory', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { fixtureCopy } = await import('./helpers.mjs');
+  const { runInProcess } = await import('./mutate.mjs');
+  const root = fixtureCopy('q35-intel');
+  fs.rmSync(path.join(root, 'sys/bus/pci/devices/0000:05:00.1'));
+  fs.symlinkSync('../../../devices/pci0000:00/0000:00:02.1/0000:02:00.0', path.join(root, 'sys/bus/pci/devices/0000:05:00.1'));
+  const j = JSON.parse((await runInProcess(['list', '--root', root, '--format', 'json'])).out);
+  const names = j.groups.flatMap((g) => g.members).map((m) => m.name);
+  assert.equal(names.filter((n) => n === '0000:02:00.0').length, 1);
+  assert.deepEqual(j.issues.filter((i) => i.code === 'DEVICE_NAME_MISMATCH'), [{ code: 'DEVICE_NAME_MISMATCH', subject: 'sys/bus/pci/devices/0000:05:00.1', message: 'links to sys/devices/pci0000:00/0000:00:02.1/0000:02:00.0, a device named 0000:02:00.0: read as 0000:02:00.0' }]);
+  // 05:00.1 is then known from its group alone: unknown, never isolated or ready.
+  assert.equal(j.groups.find((g) => g.id === 17).members.find((m) => m.name === '0000:05:00.1').isolation, 'unknown');
+  const c = await runInProcess(['check', '05:00.1', '--root', root]);
+  assert.deepEqual([c.code, c.err.split('\n')[0]], [2, 'iommu-groups: 05:00.1: sys/bus/pci/devices/0000:05:00.1 links to sys/devices/pci0000:00/0000:00:02.1/0000:02:00.0, a device named 0000:02:00.0: this tree does not show the device, so it cannot be checked']);
+});

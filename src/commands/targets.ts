@@ -46,6 +46,11 @@ function unseen(model: Model, spec: string, name: string): AppError {
   const issue = model.issues.find((i) => i.subject === link);
   const inGroup = model.groups.find((g) => g.members.some((m) => m.name === name));
   if (issue === undefined && inGroup === undefined) return new UsageError(`${spec}: no PCI device ${name} in this tree`, "'iommu-groups list' shows the devices");
-  const why = issue !== undefined ? `${link} could not be followed (${issue.code === 'LINK_OUTSIDE_ROOT' ? 'its link leaves the root' : issue.message})` : `no bus lists it, though group ${inGroup!.id} does (removed while the tree was read, or its bus link is missing)`;
+  const why =
+    issue === undefined
+      ? `no bus lists it, though group ${inGroup!.id} does (removed while the tree was read, or its bus link is missing)`
+      : issue.code === 'DEVICE_NAME_MISMATCH'
+        ? `${link} ${issue.message.replace(/: read as .*$/, '')}`
+        : `${link} could not be followed (${issue.code === 'LINK_OUTSIDE_ROOT' ? 'its link leaves the root' : issue.message})`;
   return new UsageError(`${spec}: ${why}: this tree does not show the device, so it cannot be checked`, 'take a snapshot on the host (iommu-groups snapshot OUT) and read that');
 }

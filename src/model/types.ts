@@ -156,7 +156,8 @@ export type IssueCode =
   | 'DEVICE_GROUP_NOT_LISTED'
   | 'DEVICE_GROUP_DANGLING'
   | 'DEVICE_IN_SEVERAL_GROUPS'
-  | 'LINK_OUTSIDE_ROOT';
+  | 'LINK_OUTSIDE_ROOT'
+  | 'DEVICE_NAME_MISMATCH';
 
 export interface Issue {
   code: IssueCode;

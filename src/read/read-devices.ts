@@ -18,12 +18,17 @@ export function readDevices(sys: SysRoot, issues: Issue[]): RawDevices {
   const entries = walkBuses(sys, issues);
   const buses = new Set<string>();
   const devices: Device[] = [];
+  const seen = new Set<string>();
   for (const rel of entries) {
     const [, , bus, , name] = rel.split('/'); // sys/bus/<bus> or sys/bus/<bus>/devices/<name>
     buses.add(bus!);
     if (name === undefined) continue;
     const d = readDevice(sys, bus!, name, rel, issues);
-    if (d) devices.push(d);
+    // Two entries naming one device (a crafted tree): it is read once.
+    if (d && !seen.has(`${d.bus}\0${d.path}`)) {
+      seen.add(`${d.bus}\0${d.path}`);
+      devices.push(d);
+    }
   }
   devices.sort((a, b) => compareBytes(a.bus, b.bus) || compareBytes(a.name, b.name));
   return { buses: [...buses].sort(compareBytes), devices };
@@ -74,6 +79,12 @@ export function readDevice(sys: SysRoot, bus: string, name: string, rel: string,
   } else {
     if (target.error !== 'EOUTSIDE') issues.push(readError(rel, target.error)); // an escape is reported once (read-model.ts)
     return null;
+  }
+  // The kernel names a bus entry after its device (dev_name): the device directory is its identity.
+  const real = path.posix.basename(devPath);
+  if (real !== name && target.ok) {
+    issues.push({ code: 'DEVICE_NAME_MISMATCH', subject: rel, message: `links to ${devPath}, a device named ${real}: read as ${real}` });
+    name = real;
   }
   const blank: Device = { bus, name, path: devPath, group: null, iommu: null, driver: null, driverOverride: null, pci: null, errors };
 

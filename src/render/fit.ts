@@ -82,17 +82,30 @@ export function wrapCommand(line: string, width: number, indent: number): string
   return out;
 }
 
-/** Split at spaces outside single quotes (the only quoting shellQuote makes). */
-function splitShellWords(line: string): string[] {
+/**
+ * Split at blanks the shell would split at: outside single quotes, double quotes and backslash
+ * escapes (shellQuote writes a quote inside a word as '\'', an escaped quote outside the quotes).
+ */
+export function splitShellWords(line: string): string[] {
   const words: string[] = [];
   let cur = '';
-  let quoted = false;
-  for (const ch of line) {
-    if (ch === "'") quoted = !quoted;
-    if (ch === ' ' && !quoted) {
+  let state: 'none' | 'single' | 'double' = 'none';
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (state === 'none' && ch === ' ') {
       if (cur !== '') words.push(cur);
       cur = '';
-    } else cur += ch;
+      continue;
+    }
+    cur += ch;
+    if (state === 'single') {
+      if (ch === "'") state = 'none';
+    } else if (ch === '\\' && i + 1 < line.length) {
+      cur += line[++i]; // the escaped character, whatever it is
+    } else if (state === 'double') {
+      if (ch === '"') state = 'none';
+    } else if (ch === "'") state = 'single';
+    else if (ch === '"') state = 'double';
   }
   if (cur !== '') words.push(cur);
   return words;
