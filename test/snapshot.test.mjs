@@ -189,3 +189,46 @@ test('what an ordinary user cannot read (a mode-000 device directory, a bus) rea
   }
   assert.match(runAsNobody(['list', '--format', 'json', '--root', root, '--pci-ids', ids]).stdout, /"device": "EACCES"/);
 });
+
+test('OUT through a link is judged where it leads: into /dev or the tree is refused; a directory others can write is refused', () => {
+  const root = fixtureCopy('q35-intel');
+  const dir = tempDir('iommu-groups-snap-');
+  fs.symlinkSync('/dev', path.join(dir, 'devlink'));
+  fs.symlinkSync(root, path.join(dir, 'treelink'));
+  const refuse = (out, msg) => {
+    const e = runCli(['snapshot', out, '--root', root]);
+    assert.deepEqual([e.stdout, e.stderr, e.code], ['', msg, 2], out);
+  };
+  refuse(path.join(dir, 'devlink/snap'), `iommu-groups: snapshot ${dir}/devlink/snap: will not write under /dev (it leads to /dev/snap)\nhint: give a directory or a .tar.gz path elsewhere, e.g. ./snapshot.tar.gz\n`);
+  refuse(path.join(dir, 'devlink/snap.tar.gz'), `iommu-groups: snapshot ${dir}/devlink/snap.tar.gz: will not write under /dev (it leads to /dev/snap.tar.gz)\nhint: give a directory or a .tar.gz path elsewhere, e.g. ./snapshot.tar.gz\n`);
+  refuse(path.join(dir, 'treelink/snap'), `iommu-groups: snapshot ${dir}/treelink/snap: inside the tree being read (${root})\nhint: write the snapshot outside --root\n`);
+  // OUT itself a link to an empty directory: not written through.
+  fs.mkdirSync(path.join(dir, 'empty'));
+  fs.symlinkSync(path.join(dir, 'empty'), path.join(dir, 'outlink'));
+  refuse(path.join(dir, 'outlink'), `iommu-groups: snapshot ${dir}/outlink: is a link\nhint: give a new directory (or the directory the link names)\n`);
+  // A .tar.gz name where a dangling link waits: refused, nothing written where it points.
+  fs.symlinkSync(path.join(dir, 'elsewhere.tar.gz'), path.join(dir, 'dangling.tar.gz'));
+  refuse(path.join(dir, 'dangling.tar.gz'), `iommu-groups: snapshot ${dir}/dangling.tar.gz: already exists\nhint: give a new file name\n`);
+  assert.equal(fs.existsSync(path.join(dir, 'elsewhere.tar.gz')), false);
+  // An existing empty OUT that others can write.
+  fs.mkdirSync(path.join(dir, 'shared'));
+  fs.chmodSync(path.join(dir, 'shared'), 0o777);
+  refuse(path.join(dir, 'shared'), `iommu-groups: snapshot ${dir}/shared: another user can write this directory (owner uid ${process.getuid()}, mode 777)\nhint: give a new directory: it is made for you\n`);
+  fs.chmodSync(path.join(dir, 'shared'), 0o755);
+  assert.equal(runCli(['snapshot', path.join(dir, 'shared'), '--root', root]).code, 0);
+});
+
+test('SIGTERM while a .tar.gz is being staged: the staging directory goes too, nothing is left beside OUT', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = tempDir('iommu-groups-snap-');
+  const child = spawn(process.execPath, [BIN, 'snapshot', path.join(dir, 'snap.tar.gz'), '--root', fixture('q35-intel')], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', (code, signal) => r([code, signal])));
+  // Wait for the staging directory to appear (or the run to end first, on a fast machine).
+  let ended = null;
+  exited.then((x) => (ended = x));
+  while (ended === null && !fs.readdirSync(dir).some((n) => n.startsWith('.iommu-groups-snapshot-'))) await new Promise((r) => setImmediate(r));
+  if (ended === null) child.kill('SIGTERM');
+  const [code, signal] = await exited;
+  if (signal === 'SIGTERM') assert.deepEqual(fs.readdirSync(dir), []);
+  else assert.deepEqual([code, fs.readdirSync(dir)], [0, ['snap.tar.gz']]); // finished before the signal landed
+});

@@ -7,7 +7,7 @@ import { resolveRoot } from './common.js';
 
 export async function runSnapshot(out: string, opts: { root?: string }, io: Io): Promise<number> {
   const root = resolveRoot({ root: opts.root, color: 'never' }, io);
-  const r = takeSnapshot(root, out);
+  const r = await takeSnapshot(root, out);
   io.out(
     `snapshot: ${r.entries} entries (${r.files} files with content) from ${visible(root)} in ${visible(r.out)}` +
       `${r.unreadable.length ? `; ${r.unreadable.length} unreadable, listed in snapshot-meta/unreadable.txt and read as such from the snapshot` : ''}` +

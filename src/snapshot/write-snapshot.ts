@@ -2,7 +2,7 @@
 // they read, link they read, entry they lstat) into a directory or a .tar.gz, so that every command
 // run with --root on it answers as it did on the host. Relative links are kept as links. The one
 // module that writes, and only under OUT; it never writes to the root it reads.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError, UsageError } from '../errors.js';
@@ -35,7 +35,7 @@ export function isTarball(out: string): boolean {
   return /\.(tar\.gz|tgz)$/.test(out);
 }
 
-export function takeSnapshot(root: string, outArg: string): SnapshotResult {
+export async function takeSnapshot(root: string, outArg: string): Promise<SnapshotResult> {
   const tarball = isTarball(outArg);
   const out = path.resolve(outArg);
   checkOut(root, out, tarball);
@@ -50,19 +50,80 @@ export function takeSnapshot(root: string, outArg: string): SnapshotResult {
   });
 
   const dest = tarball ? outside(() => fs.mkdtempSync(path.join(path.dirname(out), '.iommu-groups-snapshot-')), out) : out;
+  // Interrupted while staging a .tar.gz: the staging directory goes with it.
+  const stop = (signal: NodeJS.Signals) => {
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.rmSync(`${dest}.tar.gz`, { force: true });
+    process.kill(process.pid, signal);
+  };
+  if (tarball) {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
   try {
-    outside(() => fs.mkdirSync(dest, { recursive: true }), out);
-    const res = write(root, dest, events);
+    if (!tarball) outside(() => makeOut(out), out);
+    const res = await write(root, dest, events);
     if (tarball) {
-      const t = spawnSync('tar', ['-czf', out, '-C', dest, '.'], { encoding: 'utf8' });
+      // tar writes a new file of our own beside the staging directory; it becomes OUT by a hard
+      // link, which fails rather than follow or replace anything that appeared at OUT meanwhile.
+      const staged = `${dest}.tar.gz`;
+      const t = await tarAsync(['-czf', staged, '-C', dest, '.']);
       if (t.status !== 0) {
+        fs.rmSync(staged, { force: true });
         const why = t.error ? String(t.error.message) : (t.stderr.trim().split('\n')[0] ?? `exit ${t.status}`);
         throw new AppError(`snapshot: tar could not write ${out}: ${why}`, { hint: 'write a directory instead of a .tar.gz, or check the space where OUT goes' });
+      }
+      try {
+        outside(() => fs.linkSync(staged, out), out);
+      } finally {
+        fs.rmSync(staged, { force: true });
       }
     }
     return { ...res, out };
   } finally {
-    if (tarball) fs.rmSync(dest, { recursive: true, force: true });
+    if (tarball) {
+      fs.rmSync(dest, { recursive: true, force: true });
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+  }
+}
+
+/**
+ * OUT as a directory of our own: its parents made as needed, OUT itself made here (never through a
+ * link: mkdir does not follow one), or an existing empty directory that is not a link, is ours, and
+ * that no other user can write (they could put links in it while we write).
+ */
+function makeOut(out: string): void {
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  try {
+    fs.mkdirSync(out, 0o755);
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const st = fs.lstatSync(out);
+  if (st.isSymbolicLink()) throw new UsageError(`snapshot ${out}: is a link`, 'give a new directory (or the directory the link names)');
+  if (!st.isDirectory() || fs.readdirSync(out).length > 0) throw new UsageError(`snapshot ${out}: exists and is not an empty directory`, 'give a new directory or a .tar.gz path');
+  const uid = process.getuid?.();
+  if ((uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+    throw new UsageError(`snapshot ${out}: another user can write this directory (owner uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)})`, 'give a new directory: it is made for you');
+  }
+}
+
+/** A path with its existing part resolved (links followed), the part that does not exist yet appended. */
+function resolvedPath(p: string): string {
+  const tail: string[] = [];
+  let at = path.resolve(p);
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(at), ...tail.reverse());
+    } catch {
+      const up = path.dirname(at);
+      if (up === at) return path.resolve(p);
+      tail.push(path.basename(at));
+      at = up;
+    }
   }
 }
 
@@ -93,13 +154,26 @@ function checkOut(root: string, out: string, tarball: boolean): void {
   if (!tarball && OTHER_ARCHIVES.test(out)) {
     throw new UsageError(`snapshot ${out}: writes a directory or a .tar.gz (.tgz), not ${/\.[^./]+(\.[^./]+)?$/.exec(path.basename(out))![0]}`, 'name a new directory, or a file ending in .tar.gz');
   }
+  // Compared as resolved paths: OUT or a parent that is a link into /dev or into the tree counts as there.
+  const real = resolvedPath(out);
   for (const f of FORBIDDEN) {
-    if (out === f || out.startsWith(f + '/')) throw new UsageError(`snapshot ${out}: will not write under ${f}`, 'give a directory or a .tar.gz path elsewhere, e.g. ./snapshot.tar.gz');
+    for (const p of [out, real]) {
+      if (p === f || p.startsWith(f + '/')) throw new UsageError(`snapshot ${out}: will not write under ${f}${p === real && real !== out ? ` (it leads to ${real})` : ''}`, 'give a directory or a .tar.gz path elsewhere, e.g. ./snapshot.tar.gz');
+    }
   }
-  const r = path.resolve(root);
-  if (r !== '/' && (out === r || out.startsWith(r + '/'))) throw new UsageError(`snapshot ${out}: inside the tree being read (${r})`, 'write the snapshot outside --root');
+  const r = resolvedPath(root);
+  const inside = (p: string) => r === '/' ? false : p === r || p.startsWith(r + '/');
+  if (inside(real) || inside(out)) throw new UsageError(`snapshot ${out}: inside the tree being read (${r})`, 'write the snapshot outside --root');
+  const there = (p: string) => {
+    try {
+      fs.lstatSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (tarball) {
-    if (fs.existsSync(out)) throw new UsageError(`snapshot ${out}: already exists`, 'give a new file name');
+    if (there(out)) throw new UsageError(`snapshot ${out}: already exists`, 'give a new file name');
     return;
   }
   if (fs.existsSync(out) && (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)) {
@@ -107,7 +181,7 @@ function checkOut(root: string, out: string, tarball: boolean): void {
   }
 }
 
-function write(root: string, dest: string, events: readonly Event[]): Omit<SnapshotResult, 'out'> {
+async function write(root: string, dest: string, events: readonly Event[]): Promise<Omit<SnapshotResult, 'out'>> {
   const src = (rel: string) => path.join(root, rel);
   const dst = (rel: string) => path.join(dest, rel);
   let entries = 0;
@@ -222,7 +296,10 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
   };
 
   const skipped: string[] = [];
-  for (const e of events) {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    // Let a signal in now and then: SIGINT or SIGTERM removes a .tar.gz's staging directory.
+    if (i % 512 === 511) await new Promise((r) => setImmediate(r));
     try {
       apply(e);
     } catch (err) {
@@ -246,4 +323,15 @@ function write(root: string, dest: string, events: readonly Event[]): Omit<Snaps
     meta('source.txt', [`root\t${path.resolve(root)}`, `taken\t${new Date().toISOString()}`, `uid\t${process.getuid?.() ?? '?'}`]);
   }, dest);
   return { entries, files, unreadable, standIns };
+}
+
+/** tar, run without blocking the event loop (a signal can clean up meanwhile). */
+function tarAsync(args: string[]): Promise<{ status: number | null; stderr: string; error?: Error }> {
+  return new Promise((resolve) => {
+    const child = spawn('tar', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (error) => resolve({ status: null, stderr, error }));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
 }
