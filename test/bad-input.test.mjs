@@ -76,3 +76,16 @@ test('a full disk under stdout (/dev/full): one line on stderr, exit 2, no stack
     assert.deepEqual([r.status, r.stderr], [2, 'iommu-groups: cannot write the output: ENOSPC (no space left on the device)\n'], args.join(' '));
   }
 });
+
+test('--root whose sys/ is a link out of the root: refused, the host\'s /sys never listed', () => {
+  const dir = fs.mkdtempSync(path.join(PROJECT, '.tmp', 'sys-link-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'root'));
+    const text = path.relative(path.join(dir, 'root'), '/sys');
+    fs.symlinkSync(text, path.join(dir, 'root', 'sys'));
+    const r = runCli(['list', '--root', path.join(dir, 'root')]);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [2, '', `iommu-groups: --root ${path.join(dir, 'root')}: its sys/ is a link that leaves the root (${text})\nhint: give the directory that holds sys/ (for a capture: where its tarball was extracted)\n`]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

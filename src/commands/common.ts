@@ -8,6 +8,7 @@ import { parseUserAddress, type PciAddress } from '../model/pci-address.js';
 import type { Model } from '../model/types.js';
 import { FORMATS, type Format } from '../render/format.js';
 import { visible } from '../render/safe-text.js';
+import { SysRoot } from '../read/sysfs-root.js';
 import type { Io } from '../io.js';
 
 export interface CommonOptions {
@@ -59,17 +60,18 @@ export function resolveRoot(opts: CommonOptions, io: Io): string {
   }
   if (!st.isDirectory()) throw new UsageError(`--root ${opts.root}: not a directory`, 'give the directory that holds sys/');
   const hint = 'give the directory that holds sys/ (for a capture: where its tarball was extracted)';
-  let entries: string[];
-  try {
-    if (!fs.statSync(path.join(root, 'sys')).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    entries = fs.readdirSync(path.join(root, 'sys'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+  // Looked at through the jail like every later read: a sys/ that is a link out of the root is not followed.
+  const tree = new SysRoot(root);
+  const listed = tree.list('sys');
+  if (!listed.ok) {
+    const code = listed.absent ? 'ENOENT' : listed.error;
     if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`--root ${opts.root}: permission denied reading its sys/`, 'run as a user who may read it (or sudo)');
+    if (code === 'EOUTSIDE') throw new UsageError(`--root ${opts.root}: its sys/ is a link that leaves the root (${tree.escapes.get('sys') ?? 'not followed'})`, hint);
     throw new UsageError(`--root ${opts.root} has no sys/ directory`, hint);
   }
+  const entries = listed.value;
   // /proc has a sys/ too (sysctl): a sysfs root has at least one of these.
-  const sysfs = ['bus', 'devices', 'class'].some((e) => entries.includes(e)) || fs.existsSync(path.join(root, 'sys/kernel/iommu_groups'));
+  const sysfs = ['bus', 'devices', 'class'].some((e) => entries.includes(e)) || tree.kind('sys/kernel/iommu_groups').ok;
   if (!sysfs) {
     throw new UsageError(`--root ${opts.root}: its sys/ is not a sysfs tree (no bus/, devices/ or class/ in it)`, hint);
   }

@@ -1,8 +1,6 @@
 // Reads every device on every bus: sys/bus/<bus>/devices/<name> links to the device directory,
 // and in it the iommu_group, iommu and driver links, driver_override, and for PCI functions
 // the attributes of read-pci.ts.
-import fg from 'fast-glob';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Device, ErrorMap, Issue } from '../model/types.js';
 import { GROUPS_DIR, readError, unnamedIssue } from './read-groups.js';
@@ -35,34 +33,24 @@ export function readDevices(sys: SysRoot, issues: Issue[]): RawDevices {
 }
 
 /**
- * The bus walk, by fast-glob with the root as cwd. Its fs adapter records a directory that
- * cannot be read (and not merely vanished) as an issue and reads it as empty, so one bad bus
- * costs that bus, not the walk.
+ * The bus walk: sys/bus, then each bus's devices/ (two listings per bus, confined like every other
+ * read). A directory that cannot be read (and not merely vanished) is an issue and reads as empty,
+ * so one bad bus costs that bus, not the walk.
  */
 function walkBuses(sys: SysRoot, issues: Issue[]): string[] {
-  const readdirSync = ((dir: fs.PathLike, opts?: { withFileTypes?: boolean }) => {
-    const rel = path.relative(sys.root, String(dir)) || '.';
-    const g = sys.readdirTyped(rel);
-    if (g.ok) return opts?.withFileTypes ? g.value : g.value.map((e) => e.name);
+  const list = (rel: string): string[] => {
+    const g = sys.list(rel);
+    if (g.ok) return g.value;
     // A link out of the root is reported once, as an escape (read-model.ts).
-    if (!g.absent && g.error !== 'EOUTSIDE') issues.push(readError(rel, g.error));
+    if (!g.absent && g.error !== 'EOUTSIDE' && g.error !== 'ENOTDIR') issues.push(readError(rel, g.error));
     return [];
-  }) as unknown as typeof fs.readdirSync;
-  const found = fg.sync(['sys/bus/*', 'sys/bus/*/devices/*'], {
-    cwd: sys.root,
-    onlyFiles: false,
-    followSymbolicLinks: false,
-    dot: true,
-    unique: true,
-    suppressErrors: true,
-    fs: { ...fs, readdirSync },
-  });
-  for (const [dir, names] of sys.unnamed) if (dir.startsWith('sys/bus/')) for (const n of names) issues.push(unnamedIssue(`${dir}/${n}`));
-  if (sys.recorder) {
-    // The glob reads these directories itself; tell the recorder (snapshot) about them.
-    sys.list('sys/bus');
-    for (const b of new Set(found.map((f) => f.split('/')[2]!))) sys.list(`sys/bus/${b}/devices`);
+  };
+  const found: string[] = [];
+  for (const bus of list('sys/bus')) {
+    found.push(`sys/bus/${bus}`);
+    for (const name of list(`sys/bus/${bus}/devices`)) found.push(`sys/bus/${bus}/devices/${name}`);
   }
+  for (const [dir, names] of sys.unnamed) if (dir.startsWith('sys/bus/')) for (const n of names) issues.push(unnamedIssue(`${dir}/${n}`));
   return found.sort(compareBytes);
 }
 

@@ -320,20 +320,6 @@ export class SysRoot {
     return entries.filter((e) => valid.has(typeof e === 'string' ? e : e.name));
   }
 
-  /** Directory entries with their types, for fast-glob's walk; confined like every other read. */
-  readdirTyped(rel: string): Got<fs.Dirent[]> {
-    const at = this.locate('list', rel);
-    if (!at.ok) return at;
-    const recorded = this.recordedError('list', at.value);
-    if (recorded !== undefined) return unreadable(recorded);
-    try {
-      const typed = fs.readdirSync(this.abs(at.value), { withFileTypes: true });
-      return got(typed.some((e) => e.name.includes('\uFFFD')) ? this.dropUnnamed(at.value, typed) : typed);
-    } catch (err) {
-      return fromError(err);
-    }
-  }
-
   /** Raw bytes of a file, read to EOF (st_size is meaningless on sysfs) and bounded. */
   readBytes(rel: string, max = MAX_ATTR_BYTES): Got<Buffer> {
     const r = this.readInto(rel, max);
