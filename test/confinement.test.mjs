@@ -285,3 +285,18 @@ test('what lies behind an escape is unknown, never harmless: a disk, an interfac
   // A storage controller elsewhere is unaffected by an unrelated interface, and a bridge by both.
   assert.deepEqual((await check('00:02.0'))[2], []);
 });
+
+test('a directory swapped for a link after it was resolved (a race): the file opened is checked where it really is, never read from outside', async () => {
+  const { SysRoot } = await import('../dist/read/sysfs-root.js');
+  const { escapeIssues } = await import('../dist/read/read-model.js');
+  const L = layout();
+  const sys = new SysRoot(L.root);
+  assert.equal(sys.readText(`${NIC}/vendor`).value, '0x8086'); // resolved and cached, as a walk would
+  // Now the device directory becomes a link to bait outside the root.
+  bait(L.outside);
+  fs.renameSync(path.join(L.root, NIC), path.join(L.base, 'moved-away'));
+  fs.symlinkSync(path.relative(path.dirname(path.join(L.root, NIC)), L.outside), path.join(L.root, NIC));
+  const r = sys.readText(`${NIC}/vendor`);
+  assert.deepEqual(r, { ok: false, absent: false, error: 'ECHANGED' });
+  assert.deepEqual(escapeIssues(sys), [{ code: 'LINK_OUTSIDE_ROOT', subject: `${NIC}/vendor`, message: `opened as ${fs.realpathSync(L.outside)}/vendor: a directory on its path changed into a link while the tree was read; not read (ECHANGED)` }]);
+});

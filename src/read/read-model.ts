@@ -13,7 +13,11 @@ import { SysRoot, type Recorder } from './sysfs-root.js';
  */
 /** Every link that would have led out of the root, once, wherever a reader met it. */
 export function escapeIssues(sys: SysRoot): Issue[] {
-  return [...sys.escapes].map(([link, text]) => ({ code: 'LINK_OUTSIDE_ROOT', subject: link, message: `-> ${text} leaves the root; not followed (what lies behind it reads as unreadable)` }));
+  return [
+    ...[...sys.escapes].map(([link, text]): Issue => ({ code: 'LINK_OUTSIDE_ROOT', subject: link, message: `-> ${text} leaves the root; not followed (what lies behind it reads as unreadable)` })),
+    // A directory on the path became a link while the tree was read: the file opened was elsewhere.
+    ...[...sys.changed].map(([rel, where]): Issue => ({ code: where.startsWith(sys.root + '/') ? 'READ_ERROR' : 'LINK_OUTSIDE_ROOT', subject: rel, message: `opened as ${where}: a directory on its path changed into a link while the tree was read; not read (ECHANGED)` })),
+  ];
 }
 
 export function readModel(root: string, { preflight = false, recorder = null as Recorder | null } = {}): Model {

@@ -99,6 +99,10 @@ export class SysRoot {
    * lstat. A device's directory is listed by its parent bridge's read, so most cost nothing.
    */
   private readonly seenDirs = new Set<string>();
+  /** The root with its links resolved, for checking where an opened file really is; null: not checked (live, or no /proc). */
+  private realRoot: string | null = null;
+  /** Files that, when opened, were somewhere else than their link-free path (a directory swapped for a link mid-run). */
+  readonly changed = new Map<string, string>();
   /** Directories listed with their entries' types (not on the live host). */
   private readonly listedDirs = new Set<string>();
   /** Entries such listings showed are not regular files, directories or links. */
@@ -131,6 +135,13 @@ export class SysRoot {
   constructor(root: string) {
     this.root = path.resolve(root);
     this.live = this.root === '/';
+    if (!this.live) {
+      try {
+        this.realRoot = fs.realpathSync(this.root);
+      } catch {
+        this.realRoot = null;
+      }
+    }
     this.recordedUnreadable = new Map();
     this.recordedAbsent = new Set();
     if (!this.live) {
@@ -383,6 +394,22 @@ export class SysRoot {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ELOOP') this.noteEscape(rel);
       return fromError(err);
+    }
+    // Race-proof confinement: the path was resolved link-free earlier, but a directory on it may
+    // have become a link since. The kernel says where the open file really is (/proc/self/fd):
+    // anywhere but the expected place, it is not read (ECHANGED) and the change is reported.
+    if (this.realRoot !== null) {
+      let where: string | null = null;
+      try {
+        where = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        this.realRoot = null; // no /proc here: this check is not available
+      }
+      if (where !== null && where !== `${this.realRoot}/${rel}`) {
+        fs.closeSync(fd);
+        this.changed.set(rel, where);
+        return unreadable('ECHANGED');
+      }
     }
     if (before !== null) {
       const now = fs.fstatSync(fd);

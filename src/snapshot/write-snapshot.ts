@@ -95,7 +95,7 @@ export async function takeSnapshot(root: string, outArg: string): Promise<Snapsh
  * that no other user can write (they could put links in it while we write).
  */
 function makeOut(out: string): void {
-  fs.mkdirSync(path.dirname(out), { recursive: true });
+  if (!fs.existsSync(path.dirname(out))) fs.mkdirSync(path.dirname(out), { recursive: true });
   try {
     fs.mkdirSync(out, 0o755);
     return;
