@@ -124,6 +124,9 @@ for (const [what, rel] of CASES) {
     // check reads only the targets' part of the tree).
     const warned = runCli(['host', '--format', 'plain', '--root', L.root]).stderr.split('\n').filter((l) => l.includes('LINK_OUTSIDE_ROOT'));
     assert.deepEqual(warned, [`iommu-groups: warning: LINK_OUTSIDE_ROOT ${rel}: -> ${text} leaves the root; not followed (what lies behind it reads as unreadable)`]);
+    // host's table and JSON carry it too (issue 28: they used to drop every issue).
+    assert.deepEqual(runCli(['host', '--format', 'table', '--root', L.root]).stderr.split('\n').filter((l) => l.includes('LINK_OUTSIDE_ROOT')), warned);
+    assert.deepEqual(JSON.parse(runCli(['host', '--format', 'json', '--root', L.root]).stdout).issues.filter((i) => i.code === 'LINK_OUTSIDE_ROOT').map((i) => i.subject), [rel]);
 
     // snapshot: nothing beside OUT, nothing behind the root, no link in OUT that leaves OUT.
     const before = inventory(L.base, 'root');
