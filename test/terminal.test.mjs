@@ -49,8 +49,14 @@ for (const width of [80, 120]) {
     const over = out.split('\n').filter((l) => l.length > width);
     assert.deepEqual(over, []);
     assert.match(out, /^0000:0b:01\.0 \(group 21\): READY after 3 steps$/m); // check leads with its answer
-    // At 80 columns no list table fits: one block per group; at 120 the table, names cut.
+    // At 80 columns no list table fits: one block per group; at 120 the table.
     assert.match(out, width === 80 ? /^Group 21 {2}DMA {2}/m : /│ 21 +│ DMA +│/);
+    // Names shrink only as far as needed: at 120 the table keeps a part of every device's name
+    // (class names give way first, the verdict wraps), as the 80-column blocks keep all of it.
+    if (width === 120) {
+      assert.match(out, /│ 0000:01:00\.0 │ \[0200\] │ Intel Corporation 82574L … \[8086:10d3\] │ e1000e +│/);
+      assert.doesNotMatch(out, /│ \[[0-9a-f]{4}:[0-9a-f]{4}\] +│ (?!bochs)/); // an id alone only for a device pci.ids does not name
+    }
   });
 }
 

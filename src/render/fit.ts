@@ -9,6 +9,11 @@ export function plainLength(s: string): number {
   return s.replace(ANSI, '').length;
 }
 
+/** The text without colour codes. */
+export function plainText(s: string): string {
+  return s.replace(ANSI, '');
+}
+
 /** "Red Hat, Inc. QEMU PCIe Root port" cut to 20 -> "Red Hat, Inc. QEMU …". */
 export function cut(s: string, width: number): string {
   if (s.length <= width) return s;
@@ -130,4 +135,20 @@ export function fitColumns(natural: readonly number[], width: number, shrink: re
     over--;
   }
   return cols;
+}
+
+/**
+ * Column widths that fit `width`, giving up width in a fixed order: each step takes its column down
+ * to its minimum before the next is touched (what matters least goes first). Null when the minimums
+ * do not fit.
+ */
+export function fitInOrder(natural: readonly number[], width: number, steps: readonly (readonly [number, number])[]): number[] | null {
+  const cols = [...natural];
+  const total = () => cols.reduce((a, b) => a + b + 2, 0) + cols.length + 1;
+  for (const [i, min] of steps) {
+    const over = total() - width;
+    if (over <= 0) return cols;
+    cols[i] = Math.max(Math.min(min, natural[i]!), cols[i]! - over);
+  }
+  return total() <= width ? cols : null;
 }

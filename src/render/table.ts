@@ -7,16 +7,16 @@ import type { GroupVerdictKind } from '../analyse/isolation.js';
 import type { ListView, MemberView } from '../analyse/list-view.js';
 import type { Issue } from '../model/types.js';
 import { classCode, idPair, linkFact, revision } from './format.js';
-import { cut, cutName, fitColumns, plainLength, wrapWords } from './fit.js';
+import { cut, cutName, fitColumns, fitInOrder, plainLength, plainText, wrapWords } from './fit.js';
 import { visible } from './safe-text.js';
 
-function newTable(head: string[], c: ChalkInstance, cols: number[] | null = null): Table.Table {
+function newTable(head: string[], c: ChalkInstance, cols: number[] | null = null, wrap = false): Table.Table {
   return new Table({
     head: head.map((h) => c.bold(h)),
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    // Content width plus the two spaces of padding; cells are cut to fit beforehand.
-    ...(cols === null ? {} : { colWidths: cols.map((w) => w + 2), truncate: '…' }),
+    // Content width plus the two spaces of padding; cells are cut to fit beforehand (or wrapped at words).
+    ...(cols === null ? {} : { colWidths: cols.map((w) => w + 2), truncate: '…', wordWrap: wrap }),
   });
 }
 
@@ -62,6 +62,39 @@ function fittedTable(head: string[], rows: string[][], c: ChalkInstance, width: 
   return t.toString() + '\n';
 }
 
+const LIST_HEAD = ['Group', 'Type', 'Verdict', 'Address', 'Class', 'Device', 'Driver'];
+/** A table that fits by giving up width in a fixed order (fitInOrder); names cut keeping their [id]. */
+function orderedTable(head: string[], rows: string[][], c: ChalkInstance, width: number | null, steps: readonly (readonly [number, number])[]): string | null {
+  if (width === null) return fittedTable(head, rows, c, null, []);
+  const natural = head.map((h, i) => Math.max(plainLength(h), ...rows.map((r) => plainLength(r[i]!))));
+  const cols = fitInOrder(natural, width, steps);
+  if (cols === null) return null;
+  const cutCols = new Set(steps.map(([i]) => i));
+  const t = newTable(head, c, cols);
+  for (const r of rows) t.push(r.map((cell, i) => (cutCols.has(i) ? cutName(cell, cols[i]!) : cell)));
+  return t.toString() + '\n';
+}
+
+/** The narrowest width at which every text wraps into at most `lines` lines. */
+function wrapWidth(texts: readonly string[], lines: number, natural: number): number {
+  for (let w = 10; w < natural; w++) if (texts.every((t) => wrapWords(t, w, 0, 0).length <= lines)) return w;
+  return natural;
+}
+
+function listTable(rows: string[][], c: ChalkInstance, width: number | null): string | null {
+  if (width === null) return fittedTable(LIST_HEAD, rows, c, null, []);
+  const natural = LIST_HEAD.map((h, i) => Math.max(plainLength(h), ...rows.map((r) => plainLength(r[i]!))));
+  // Class keeps its [code], the driver 10, the verdict wraps onto two lines, the device keeps 28
+  // (a part of its name and its [id]), then the verdict takes a third line.
+  const verdicts = rows.map((r) => plainText(r[2]!)).filter(Boolean);
+  const steps = [[4, 6], [6, 10], [2, wrapWidth(verdicts, 2, natural[2]!)], [5, 28], [2, wrapWidth(verdicts, 3, natural[2]!)]] as const;
+  const cols = fitInOrder(natural, width, steps);
+  if (cols === null) return null;
+  const t = newTable(LIST_HEAD, c, cols, cols[2]! < natural[2]!);
+  for (const r of rows) t.push(r.map((cell, i) => (i === 4 || i === 5 || i === 6 ? cutName(cell, cols[i]!) : cell)));
+  return t.toString() + '\n';
+}
+
 /** One block per group when no table fits: the group on a line, each member under it. */
 function stackedGroups(v: ListView, c: ChalkInstance, width: number): string {
   const out: string[] = [];
@@ -99,14 +132,16 @@ export function renderListTable(v: ListView, c: ChalkInstance, width: number | n
       });
       if (g.members.length === 0) rows.push([c.bold(String(g.group.id)), visible(g.group.type ?? '-'), colour(g.verdict.text), '', '', '', '']);
     }
-    // Device and class names give way first; addresses, groups and verdicts stay whole.
-    out.push(fittedTable(['Group', 'Type', 'Verdict', 'Address', 'Class', 'Device', 'Driver'], rows, c, width, [5, 4, 6, 1]) ?? stackedGroups(v, c, width!));
+    // What gives way, in order: class names go (the code stays), the driver is cut, the verdict
+    // wraps onto a second line, then the device's name, never below a readable part of it.
+    // When even that does not fit, one block per group keeps every name.
+    out.push(listTable(rows, c, width) ?? stackedGroups(v, c, width!));
   }
   if (v.ungrouped.length > 0) {
     out.push(c.bold(v.iommu.active ? 'Devices with no IOMMU group (not isolated):' : 'PCI devices (none isolated: no IOMMU group):') + '\n');
     const rows = v.ungrouped.map((m) => [visible(m.ref.name), classCell(m), deviceCell(m), driverCell(m)]);
     out.push(
-      fittedTable(['Address', 'Class', 'Device', 'Driver'], rows, c, width, [2, 1, 3]) ??
+      orderedTable(['Address', 'Class', 'Device', 'Driver'], rows, c, width, [[1, 6], [3, 10], [2, 28]]) ??
         rows.map((r) => `${r[0]}  ${cut(`${r[3]}  ${r[1]}`, width! - r[0]!.length - 2)}\n      ${cutName(r[2]!, width! - 6)}\n`).join(''),
     );
   }
