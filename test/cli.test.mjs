@@ -51,9 +51,19 @@ for (const [golden, fx, args, code, stderr] of CASES) {
   });
 }
 
-test('no filter match exits 1 with a message', () => {
-  const r = runCli(['list', '--device', '0000:99:00.0', '--root', fixture('q35-intel'), '--format', 'plain']);
-  assert.deepEqual([r.stdout, r.stderr, r.code], ['', 'iommu-groups: no device matches the filters\n', 1]);
+test('a filter value that names nothing is named, whatever else matched (exit 2); filters that together match nothing exit 1', () => {
+  const root = fixture('q35-intel');
+  const hint = "hint: 'iommu-groups list' shows the devices, their ids, classes and drivers\n";
+  for (const [args, what] of [
+    [['--device', '0000:99:00.0'], '--device 0000:99:00.0: matches'],
+    [['--device', '01:00.0', '--device', '7f:1f.7'], '--device 7f:1f.7: matches'],
+    [['--vendor', 'abcd', '--driver', 'e1000e', '--driver', 'nosuch'], '--vendor abcd, --driver nosuch: each match'],
+  ]) {
+    const r = runCli(['list', ...args, '--root', root, '--format', 'plain']);
+    assert.deepEqual([r.stdout, r.stderr, r.code], ['', `iommu-groups: ${what} no device in this tree\n${hint}`, 2], args.join(' '));
+  }
+  const none = runCli(['list', '--class', 'gpu', '--vendor', '8086:10d3', '--root', root, '--format', 'plain']);
+  assert.deepEqual([none.stdout, none.stderr, none.code], ['', 'iommu-groups: no device matches the filters\n', 1]);
 });
 
 test('colour: never with NO_COLOR, only on request or a terminal', () => {

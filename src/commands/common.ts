@@ -30,7 +30,7 @@ export function exitHelp(own: readonly (readonly [number, string])[]): string {
 }
 
 export const NO_IOMMU_EXIT = [3, 'no active IOMMU (what can be shown is still printed)'] as const;
-export const NO_MATCH_EXIT = [1, 'a filter matched nothing'] as const;
+export const NO_MATCH_EXIT = [1, 'the filters together matched nothing (a value naming nothing: 2)'] as const;
 
 /** Options every command takes; `formats` narrows --format for commands that lack some. */
 export function addCommon(cmd: Command, formats: readonly string[] = FORMATS): Command {

@@ -1,5 +1,5 @@
 // `list`: every group with its members and a verdict, with filters.
-import { buildListView, type ListFilter, type ListView } from '../analyse/list-view.js';
+import { buildListView, matchesFilter, type ListFilter, type ListView } from '../analyse/list-view.js';
 import type { Model } from '../model/types.js';
 import { EXIT, UsageError } from '../errors.js';
 import { CLASS_FILTERS, isClassFilterName } from '../model/pci-class.js';
@@ -69,6 +69,7 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
   // What is pasted is checked against the host's needs (mounts, routes), so those facts are read too.
   const model = readModel(root, { preflight: format === 'ids' || format === 'addresses' });
   if (filter.group) requireGroups(model, filter.group);
+  requireMatches(model, filter, opts);
   // In the classic "IOMMU Group N:" shape a group is a unit: a filter picks groups, shown whole.
   const view = buildListView(model, format === 'legacy' ? { ...filter, wholeGroups: true } : filter, ids);
 
@@ -126,6 +127,27 @@ function pasteOutput(model: Model, view: ListView, format: 'ids' | 'addresses', 
   }
   const after = afterOutput(model, view, format, io);
   return after !== EXIT.OK ? after : code;
+}
+
+/**
+ * Every value of --device, --vendor, --class and --driver must name something in the tree, whatever
+ * the other values match (as --group's do): each that names nothing is said, exit 2. A combination
+ * of values that each match but together select nothing is a plain empty result (exit 1).
+ */
+function requireMatches(model: Model, f: ListFilter, opts: ListOptions): void {
+  const misses: string[] = [];
+  const check = <K extends 'device' | 'vendor' | 'class' | 'driver'>(key: K, raw: readonly string[] | undefined) => {
+    const values = f[key] as unknown[] | undefined;
+    values?.forEach((v, i) => {
+      if (!model.devices.some((d) => matchesFilter(d, { [key]: [v] } as ListFilter))) misses.push(`--${key} ${raw?.[i] ?? String(v)}`);
+    });
+  };
+  check('device', opts.device);
+  check('vendor', opts.vendor);
+  check('class', opts.class);
+  check('driver', opts.driver);
+  if (misses.length === 0) return;
+  throw new UsageError(`${misses.join(', ')}: ${misses.length === 1 ? 'matches' : 'each match'} no device in this tree`, "'iommu-groups list' shows the devices, their ids, classes and drivers");
 }
 
 /** Issues, the IOMMU state and an empty filter result, told on stderr and in the exit code. */
