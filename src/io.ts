@@ -12,4 +12,9 @@ export interface Io {
   version: string;
   /** Call `stop` on SIGINT or SIGTERM (for watch); returns a function that removes the handlers. */
   onStopSignal?(stop: () => void): () => void;
+  /**
+   * Call `closed` when the reader of stdout goes away while nothing is being written (watch, which
+   * may print nothing for hours); returns a function that stops looking. Absent: not detectable.
+   */
+  onOutputClosed?(closed: () => void): () => void;
 }

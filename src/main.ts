@@ -39,6 +39,38 @@ const WRITE_ERRORS: Record<string, string> = {
   EBADF: ' (stdout is closed)',
 };
 
+/**
+ * A pipe's writer learns that its reader left only when it writes. For an idle writer (watch), GNU
+ * tail does the looking: `tail -f` on a pipe whose reader closed ends (coreutils 8.28+ polls its
+ * stdout). It runs with our stdout, reads /dev/null and writes nothing; when it ends on its own,
+ * the reader is gone. Where stdout is no pipe, or there is no such tail, nothing is looked at.
+ */
+function outputClosed(closed: () => void): () => void {
+  let fifo = false;
+  try {
+    fifo = fs.fstatSync(1).isFIFO();
+  } catch {
+    return () => {};
+  }
+  if (!fifo) return () => {};
+  let stopping = false;
+  let child: import('node:child_process').ChildProcess | null = null;
+  void import('node:child_process').then(({ spawn }) => {
+    if (stopping) return;
+    // --pid: it ends with us too, so it never holds the pipe open after we are gone.
+    child = spawn('tail', ['-s', '0.2', `--pid=${process.pid}`, '-f', '/dev/null'], { stdio: ['ignore', 1, 'ignore'] });
+    child.on('error', () => {}); // no tail: not detectable here
+    child.on('exit', (code, signal) => {
+      if (!stopping && (signal === 'SIGPIPE' || code !== null)) closed();
+    });
+    child.unref();
+  });
+  return () => {
+    stopping = true;
+    child?.kill();
+  };
+}
+
 export async function main(): Promise<void> {
   const argv = process.argv;
   // A reader that went away (`| head -1`) is not an error: stop writing, keep the exit code.
@@ -68,6 +100,7 @@ export async function main(): Promise<void> {
       out: (s) => void process.stdout.write(s),
       err: (s) => void process.stderr.write(s),
       version: version(),
+      onOutputClosed: outputClosed,
       onStopSignal: (stop) => {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);

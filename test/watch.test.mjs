@@ -77,3 +77,19 @@ test('Ctrl-C (SIGINT) ends watch with exit 0, nothing on stderr', async () => {
   const r = await w.stop('SIGINT');
   assert.deepEqual([r.code, r.signal, r.err, r.out.trim().split('\n').length], [0, null, '', 1]);
 });
+
+test('watch | head -1: the reader gone ends the watch at once, though nothing changes (no tail left behind)', { skip: process.platform === 'linux' ? false : 'Linux pipes' }, async () => {
+  const root = fixtureCopy('q35-intel');
+  for (const format of ['plain', 'json']) {
+    const sh = spawn('sh', ['-c', `'${process.execPath}' '${BIN}' watch --root '${root}' --format ${format} --interval 30 | head -1; echo "head done"`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    sh.stdout.on('data', (d) => (out += d));
+    const started = Date.now();
+    const code = await new Promise((r) => sh.on('exit', r));
+    // The pipeline ends when watch does; with a 30 s interval only noticing the reader ends it.
+    assert.equal(code, 0);
+    assert.ok(Date.now() - started < 10000, `took ${Date.now() - started} ms`);
+    assert.match(out, format === 'json' ? /^\{"time":"[^"]+","kind":"start",/ : / watching .*: 22 groups, 30 PCI functions /);
+    assert.match(out, /head done\n$/);
+  }
+});

@@ -29,12 +29,16 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   let finish: (code: number) => void = () => {};
   const ended = new Promise<number>((resolve) => (finish = resolve));
   let off = () => {};
-  off =
-    io.onStopSignal?.(() => {
-      if (timer !== null) clearInterval(timer);
-      off();
-      finish(EXIT.OK);
-    }) ?? off;
+  let unwatch = () => {};
+  const end = () => {
+    if (timer !== null) clearInterval(timer);
+    off();
+    unwatch();
+    finish(EXIT.OK);
+  };
+  off = io.onStopSignal?.(end) ?? off;
+  // `watch | head -1`: the reader gone while nothing changes ends the watch too, at once.
+  unwatch = io.onOutputClosed?.(end) ?? unwatch;
 
   if (json) io.out(safeJson({ time: stamp(), kind: 'start', root, groups: prev.groups.length, pciFunctions: pci, devices: prev.devices.length }, 0) + '\n');
   else io.out(`${stamp()} watching ${visible(root)}: ${prev.groups.length} groups, ${pci} PCI functions (${prev.devices.length} devices on all buses; every ${secs} s; Ctrl-C ends)\n`);
