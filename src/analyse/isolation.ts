@@ -49,7 +49,24 @@ export function groupVerdict(g: Group, byPath: Map<string, Device>): GroupVerdic
   const bridges = g.members.filter((m) => isBridge(byPath.get(m.path))).length;
   const endpoints = g.members.length - bridges;
   const kind = verdictKind(g, endpoints);
-  return { kind, endpoints, bridges, text: verdictText(kind, endpoints, bridges, g) };
+  const text = verdictText(kind, endpoints, bridges, g);
+  // Endpoints that are all functions of one PCI slot (a GPU and its HDMI audio): one device, which
+  // goes to a VM whole; not a sharing problem between separate devices.
+  if (kind === 'shared' && bridges === 0) {
+    const slots = new Set(g.members.map((m) => {
+      const p = byPath.get(m.path)?.pci;
+      return p ? `${p.domain}:${p.bus}:${p.slot}` : `?${m.path}`;
+    }));
+    if (slots.size === 1) {
+      // The chipset's functions (host bridge, ISA/LPC bridge, SMBus, memory controller) share a slot too: not one to pass.
+      const chipset = g.members.some((m) => {
+        const c = byPath.get(m.path)?.pci?.class ?? null;
+        return c !== null && (c >> 8 === 0x0600 || c >> 8 === 0x0601 || c >> 8 === 0x0c05 || c >> 16 === 0x05);
+      });
+      return { kind, endpoints, bridges, text: chipset ? `one multifunction device (${endpoints} functions), the chipset's` : `one multifunction device (${endpoints} functions): pass them together` };
+    }
+  }
+  return { kind, endpoints, bridges, text };
 }
 
 function verdictKind(g: Group, endpoints: number): GroupVerdictKind {
