@@ -46,7 +46,7 @@ test('hostile strings: never raw on the terminal, exact in JSON, TSV columns int
     assert.doesNotMatch(r.stderr.replace(/\n/g, ''), RAW, args.join(' '));
   }
   const plain = runCli(['list', '--format', 'plain', '--root', root, '--pci-ids', ids]).stdout.trimEnd().split('\n');
-  for (const line of plain) assert.equal(line.split('\t').length, 13, JSON.stringify(line));
+  for (const line of plain) assert.equal(line.split('\t').length, 14, JSON.stringify(line));
   const serialLine = plain.find((l) => l.includes('0000:0b:02.0'));
   assert.ok(serialLine.includes('\\x1b]0;owned\\x07\\x1b[2J$(reboot);\'x'), serialLine);
 

@@ -100,3 +100,28 @@ test('tree: a device filter that matches nothing exits 1 and draws nothing; a gr
   const g = runCli(['tree', '--group', '99', '--root', fixture('q35-intel')]);
   assert.deepEqual([g.stdout, g.stderr, g.code], ['', 'iommu-groups: --group 99: no such group in this tree\nhint: its groups: 0-21\n', 2]);
 });
+
+test('SR-IOV marks: a PF and its VF in list (plain column 14, table address) and tree (text and DOT)', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { fixtureCopy } = await import('./helpers.mjs');
+  const { runInProcess } = await import('./mutate.mjs');
+  const root = fixtureCopy('q35-intel');
+  // 02:00.0 as the one enabled VF of 01:00.0, as the kernel links them (virtfn0, physfn).
+  const dir = (a) => fs.realpathSync(path.join(root, 'sys/bus/pci/devices', a));
+  const [pf, vf] = [dir('0000:01:00.0'), dir('0000:02:00.0')];
+  fs.writeFileSync(path.join(pf, 'sriov_totalvfs'), '7\n');
+  fs.writeFileSync(path.join(pf, 'sriov_numvfs'), '1\n');
+  fs.symlinkSync(path.relative(pf, vf), path.join(pf, 'virtfn0'));
+  fs.symlinkSync(path.relative(vf, pf), path.join(vf, 'physfn'));
+  const run = async (...args) => (await runInProcess([...args, '--root', root])).out;
+  const plain = (await run('list', '--format', 'plain')).split('\n').filter(Boolean).map((l) => l.split('\t'));
+  assert.deepEqual(plain.filter((f) => f[13] !== '-').map((f) => [f[4], f[13]]), [['0000:01:00.0', 'pf 1/7'], ['0000:02:00.0', 'vf 0000:01:00.0']]);
+  const table = await run('list', '--format', 'table', '--wide');
+  assert.match(table, /│ 0000:01:00\.0 \(PF 1\/7\) │/);
+  assert.match(table, /│ 0000:02:00\.0 \(VF\) +│/);
+  const tree = await run('tree', '--format', 'plain');
+  assert.match(tree, /\\- 0000:01:00\.0  g13\*  .*  driver=e1000e  sriov=pf 1\/7$/m);
+  assert.match(tree, /\\- 0000:02:00\.0  g14\*  .*  driver=nvme  sriov=vf of 0000:01:00\.0$/m);
+  assert.match(await run('tree', '--format', 'dot'), /"0000:02:00\.0" \[label="0000:02:00\.0\\n.*\\ndriver=nvme\\nsriov=vf 0000:01:00\.0"/);
+});

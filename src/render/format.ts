@@ -41,3 +41,15 @@ export function linkFact(value: string | null, error: string | undefined, absent
 
 /** The formats of tree. */
 export const TREE_FORMATS = ['table', 'plain', 'dot'] as const;
+
+/**
+ * SR-IOV role, for people and plain output: "pf 2/7" (VFs enabled / the most it can have; "?" where
+ * unreadable or absent), "vf 0000:01:00.0" (its PF), or null for neither.
+ */
+export function sriovMark(d: Device): string | null {
+  const p = d.pci;
+  if (!p) return null;
+  if (p.physfn !== null) return `vf ${p.physfn}`;
+  if (p.sriovTotalvfs !== null || p.sriovNumvfs !== null || p.virtfns.length > 0) return `pf ${p.sriovNumvfs ?? p.virtfns.length}/${p.sriovTotalvfs ?? '?'}`;
+  return null;
+}

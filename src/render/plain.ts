@@ -3,7 +3,7 @@
 import type { BusesView } from '../analyse/buses-view.js';
 import type { ListView, MemberView } from '../analyse/list-view.js';
 import type { Group } from '../model/types.js';
-import { classCode, idPair, revision } from './format.js';
+import { classCode, idPair, revision, sriovMark } from './format.js';
 import { field } from './safe-text.js';
 
 function memberLine(g: Group | null, verdict: string, m: MemberView): string {
@@ -23,6 +23,7 @@ function memberLine(g: Group | null, verdict: string, m: MemberView): string {
     field(m.names.className),
     field(m.names.vendorName),
     field(m.names.deviceName),
+    field(d ? sriovMark(d) : null),
   ].join('\t');
 }
 

@@ -6,7 +6,7 @@ import type { BusesView } from '../analyse/buses-view.js';
 import type { GroupVerdictKind } from '../analyse/isolation.js';
 import type { ListView, MemberView } from '../analyse/list-view.js';
 import type { Issue } from '../model/types.js';
-import { classCode, idPair, linkFact, revision } from './format.js';
+import { classCode, idPair, linkFact, revision, sriovMark } from './format.js';
 import { cut, cutName, fitColumns, fitInOrder, plainLength, plainText, wrapWords } from './fit.js';
 import { visible } from './safe-text.js';
 
@@ -33,6 +33,13 @@ function deviceCell(m: MemberView): string {
   if (!d.pci) return `${visible(d.bus)} device`;
   const name = [m.names.vendorName, m.names.deviceName].filter((x) => x !== null).join(' ');
   return `${name === '' ? '' : visible(name) + ' '}[${idPair(d)}]${d.pci.revision ? ` (rev ${revision(d)})` : ''}`;
+}
+
+/** The address, with a device seen only on its bus marked `*`, and its SR-IOV role: "(PF 2/7)", "(VF)". */
+function addressCell(m: MemberView, grouped = true): string {
+  const mark = m.device ? sriovMark(m.device) : null;
+  const role = mark === null ? '' : mark.startsWith('pf ') ? ` (PF ${mark.slice(3)})` : ' (VF)';
+  return visible(m.ref.name) + (!grouped || m.ref.seenIn === 'both' || m.ref.seenIn === 'group' ? '' : ' *') + role;
 }
 
 function classCell(m: MemberView): string {
@@ -84,10 +91,11 @@ function wrapWidth(texts: readonly string[], lines: number, natural: number): nu
 function listTable(rows: string[][], c: ChalkInstance, width: number | null): string | null {
   if (width === null) return fittedTable(LIST_HEAD, rows, c, null, []);
   const natural = LIST_HEAD.map((h, i) => Math.max(plainLength(h), ...rows.map((r) => plainLength(r[i]!))));
-  // Class keeps its [code], the driver 10, the verdict wraps onto two lines, the device keeps 28
-  // (a part of its name and its [id]), then the verdict takes a third line.
+  // Class keeps its [code], the driver 10, the verdict wraps onto two lines, the device keeps 40,
+  // the verdict takes a third line (never narrower than the common "isolated: one endpoint"), then
+  // the device keeps 28 (a part of its name and its [id]).
   const verdicts = rows.map((r) => plainText(r[2]!)).filter(Boolean);
-  const steps = [[4, 6], [6, 10], [2, wrapWidth(verdicts, 2, natural[2]!)], [5, 28], [2, wrapWidth(verdicts, 3, natural[2]!)]] as const;
+  const steps = [[4, 6], [6, 10], [2, wrapWidth(verdicts, 2, natural[2]!)], [5, 40], [2, Math.max(22, wrapWidth(verdicts, 3, natural[2]!))], [5, 28]] as const;
   const cols = fitInOrder(natural, width, steps);
   if (cols === null) return null;
   const t = newTable(LIST_HEAD, c, cols, cols[2]! < natural[2]!);
@@ -103,7 +111,7 @@ function stackedGroups(v: ListView, c: ChalkInstance, width: number): string {
     const head = `Group ${g.group.id}  ${visible(g.group.type ?? '-')}  `;
     out.push(c.bold(`Group ${g.group.id}`) + head.slice(`Group ${g.group.id}`.length) + colour(cut(g.verdict.text, width - head.length)));
     for (const m of g.members) {
-      const addr = `  ${visible(m.ref.name)}${m.ref.seenIn === 'both' || m.ref.seenIn === 'group' ? '' : ' *'}  `;
+      const addr = `  ${addressCell(m)}  `;
       out.push(addr + cut(`${driverCell(m)}  ${classCell(m)}`, width - addr.length));
       out.push('      ' + cutName(deviceCell(m), width - 6));
     }
@@ -124,7 +132,7 @@ export function renderListTable(v: ListView, c: ChalkInstance, width: number | n
           first ? c.bold(String(g.group.id)) : '',
           first ? visible(g.group.type ?? ('type' in g.group.errors ? '?' : '-')) : '',
           first ? colour(g.verdict.text) : '',
-          visible(m.ref.name) + (m.ref.seenIn === 'both' || m.ref.seenIn === 'group' ? '' : ' *'),
+          addressCell(m),
           classCell(m),
           deviceCell(m),
           driverCell(m),
@@ -139,7 +147,7 @@ export function renderListTable(v: ListView, c: ChalkInstance, width: number | n
   }
   if (v.ungrouped.length > 0) {
     out.push(c.bold(v.iommu.active ? 'Devices with no IOMMU group (not isolated):' : 'PCI devices (none isolated: no IOMMU group):') + '\n');
-    const rows = v.ungrouped.map((m) => [visible(m.ref.name), classCell(m), deviceCell(m), driverCell(m)]);
+    const rows = v.ungrouped.map((m) => [addressCell(m, false), classCell(m), deviceCell(m), driverCell(m)]);
     out.push(
       orderedTable(['Address', 'Class', 'Device', 'Driver'], rows, c, width, [[1, 6], [3, 10], [2, 28]]) ??
         rows.map((r) => `${r[0]}  ${cut(`${r[3]}  ${r[1]}`, width! - r[0]!.length - 2)}\n      ${cutName(r[2]!, width! - 6)}\n`).join(''),

@@ -4,7 +4,7 @@ import type { ChalkInstance } from 'chalk';
 import type { TreeNode, TreeView } from '../analyse/tree-view.js';
 import { namesOf } from '../analyse/list-view.js';
 import type { PciIds } from '../model/pci-ids.js';
-import { idPair } from './format.js';
+import { idPair, sriovMark } from './format.js';
 import { cutName, plainLength, wrapWords } from './fit.js';
 import { visible } from './safe-text.js';
 
@@ -30,8 +30,11 @@ export function renderTreeText(v: TreeView, ids: PciIds | null, c: ChalkInstance
     const isoText = !iso ? null : iso.result === 'pass' ? `isolates${by} (${iso.why})` : iso.result === 'fail' ? `DOES NOT ISOLATE${by} (${iso.why})` : `isolation unknown (${visible(iso.why)})`;
     const paintIso = (t: string) => (iso?.result === 'fail' ? c.yellow(t) : t);
     const begins = n.groupStart && n.groupMembers.length > 1 ? `<- group ${g} begins: ${n.groupMembers.join(' ')}` : null;
+    // SR-IOV: "sriov=pf 2/7" on a PF (VFs enabled / most), "sriov=vf of 0000:01:00.0" on a VF.
+    const mark = sriovMark(d);
+    const sriov = mark === null ? null : mark.startsWith('vf ') ? `sriov=vf of ${mark.slice(3)}` : `sriov=${mark}`;
     const compose = (lab: string, isoT: string | null, beg: string | null) =>
-      [head, tag, lab, `driver=${visible(d.driver ?? '-')}`, ...(isoT === null ? [] : [paintIso(isoT)]), ...(beg === null ? [] : [colour(beg)])].join('  ');
+      [head, tag, lab, `driver=${visible(d.driver ?? '-')}`, ...(sriov === null ? [] : [sriov]), ...(isoT === null ? [] : [paintIso(isoT)]), ...(beg === null ? [] : [colour(beg)])].join('  ');
     const full = label(n, ids);
     let text = compose(full, isoText, begins);
     if (width !== null && plainLength(text) > width) {
@@ -73,7 +76,8 @@ export function renderTreeDot(v: TreeView, ids: PciIds | null): string {
   const visit = (n: TreeNode, parent: string) => {
     const d = n.device;
     const style = n.isolation?.result === 'fail' ? ', color=orange, penwidth=2' : d.group === null ? ', color=red, penwidth=2' : '';
-    const lines = [d.name, label(n, ids), `driver=${d.driver ?? '-'}`];
+    const mark = sriovMark(d);
+    const lines = [d.name, label(n, ids), `driver=${d.driver ?? '-'}`, ...(mark === null ? [] : [`sriov=${mark}`])];
     if (n.isolation?.result === 'fail') lines.push('DOES NOT ISOLATE');
     if (d.group === null) lines.push('NO GROUP');
     const node = `    ${q(d.name)} [label=${q(...lines)}${style}];`;
