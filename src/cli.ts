@@ -95,7 +95,7 @@ Examples:
   iommu-groups list --class gpu --related --format ids       e.g. 10de:1b80,10de:10f0
   iommu-groups list --format prometheus > /var/lib/node_exporter/textfile/iommu.prom
   iommu-groups list --format nfd > /etc/kubernetes/node-feature-discovery/features.d/iommu
-${exitHelp([[0, 'success'], [1, 'a filter matched nothing; ids/addresses: an id is shared or a device shown is one the host needs'], NO_IOMMU_EXIT])}`)
+${exitHelp([[0, 'success'], [1, 'the filters together matched nothing; ids/addresses: an id is shared or a device shown is one the host needs'], [2, 'a filter value names nothing in the tree'], NO_IOMMU_EXIT])}`)
     .action(async (opts: ListOptions) => {
       exitCode = await (await import('./commands/list.js')).runList(opts, io);
     });
@@ -302,6 +302,7 @@ Examples:
             values,
             ...(arg?.argChoices ? { argValues: arg.argChoices } : {}),
             ...(c.name() === 'check' || c.name() === 'explain' ? { addresses: true } : {}),
+            ...(c.name() === 'snapshot' ? { paths: true } : {}),
           };
         });
       io.out((await import('./render/completion.js')).completionScript(shell, specs));

@@ -105,3 +105,53 @@ test('zsh completion (through bashcompinit)', { skip: hasCommand('zsh') || proce
   const r = spawnSync('zsh', ['-c', script], { encoding: 'utf8' });
   assert.equal(r.stdout.trim(), '_bash_complete -F _iommu_groups');
 });
+
+/**
+ * A real interactive bash in tmux, driven step by step: each step sends keys, then waits until the
+ * screen shows what it expects (polling, never a fixed sleep), or fails with the screen after 20 s.
+ */
+async function driveShell(cwd, steps) {
+  const bin = tempDir('iommu-groups-cbin-');
+  fs.writeFileSync(path.join(bin, 'iommu-groups'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });
+  const name = `p${process.pid}${Date.now() % 100000}`;
+  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', '150', '-y', '20', '-c', cwd, `env -i HOME=/tmp TERM=xterm PS1='READY$ ' PATH=${bin}:/usr/bin:/bin bash --norc --noprofile`]);
+  const screen = () => execFileSync('tmux', ['capture-pane', '-t', name, '-p'], { encoding: 'utf8' });
+  const until = async (re) => {
+    for (let t = Date.now(); Date.now() - t < 20000; ) {
+      const s = screen();
+      if (re.test(s)) return s;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.fail(`the screen never matched ${re}:\n${screen()}`);
+  };
+  try {
+    await until(/^READY\$$/m); // capture-pane drops trailing blanks
+    for (const [keys, re] of steps) {
+      execFileSync('tmux', ['send-keys', '-t', name, ...keys]);
+      await until(re);
+    }
+  } finally {
+    spawnSync('tmux', ['kill-session', '-t', name]);
+  }
+}
+
+test('bash, typed: --root, --pci-ids and snapshot OUT complete files and directories (a directory ends in / and descends)', { skip: hasCommand('tmux') ? false : 'needs tmux' }, async () => {
+  const dir = tempDir('iommu-groups-paths-');
+  fs.mkdirSync(path.join(dir, 'capture-one/sys'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'pci.ids.local'), '');
+  fs.writeFileSync(path.join(dir, 'snap-old.tar.gz'), '');
+  await driveShell(dir, [
+    [['-l', 'eval "$(iommu-groups completion bash)"; clear'], /completion bash\)"; clear$/m],
+    [['Enter'], /^READY\$$/m],
+    [['-l', 'iommu-groups list --root cap'], /--root cap$/m],
+    [['Tab'], /^READY\$ iommu-groups list --root capture-one\/$/m],
+    [['-l', 's'], /--root capture-one\/s$/m],
+    [['Tab'], /^READY\$ iommu-groups list --root capture-one\/sys\/$/m],
+    [['C-u'], /^READY\$$/m],
+    [['-l', 'iommu-groups host --pci-ids pci'], /--pci-ids pci$/m],
+    [['Tab'], /^READY\$ iommu-groups host --pci-ids pci\.ids\.local$/m],
+    [['C-u'], /^READY\$$/m],
+    [['-l', 'iommu-groups snapshot snap'], /snapshot snap$/m],
+    [['Tab'], /^READY\$ iommu-groups snapshot snap-old\.tar\.gz$/m],
+  ]);
+});

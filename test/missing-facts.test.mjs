@@ -145,3 +145,19 @@ test('a FIFO or device node in a --root tree is never opened; --pci-ids takes a 
     assert.deepEqual([p.code, p.out, p.err], [2, '', `iommu-groups: cannot read --pci-ids ${bad}: not a regular file\nhint: give a pci.ids file such as /usr/share/misc/pci.ids\n`]);
   }
 });
+
+test('check on a capture without route or mount facts: each unknown, and once at the end which facts the tree lacks', async () => {
+  const root = fixtureCopy('q35-intel');
+  const r = await runInProcess(['check', '01:00.0', '02:00.0', '--root', root, '--format', 'json']);
+  assert.deepEqual(JSON.parse(r.out).lacking, ['proc/self/mountinfo', 'proc/swaps', 'proc/net/route', 'proc/net/ipv6_route']);
+  const plain = await runInProcess(['check', '01:00.0', '02:00.0', '--root', root, '--format', 'plain']);
+  assert.equal(plain.err, 'iommu-groups: This tree lacks proc/self/mountinfo, proc/swaps, proc/net/route, proc/net/ipv6_route: run check on the host, or record them there with sudo iommu-groups snapshot OUT (a capture of /sys alone leaves every disk and network controller unknown).\n');
+  const table = await runInProcess(['check', '01:00.0', '02:00.0', '--root', root, '--format', 'table']);
+  assert.equal(table.out.split('\n').filter((l) => l.startsWith('This tree lacks')).length, 1);
+  // A tree that has them says nothing of the kind.
+  fs.mkdirSync(path.join(root, 'proc/self'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'proc/net'), { recursive: true });
+  for (const f of ['proc/self/mountinfo', 'proc/net/route', 'proc/net/ipv6_route']) fs.writeFileSync(path.join(root, f), '');
+  fs.writeFileSync(path.join(root, 'proc/swaps'), 'Filename\tType\tSize\tUsed\tPriority\n');
+  assert.deepEqual(JSON.parse((await runInProcess(['check', '01:00.0', '02:00.0', '--root', root, '--format', 'json'])).out).lacking, []);
+});

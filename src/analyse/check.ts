@@ -69,6 +69,8 @@ export interface CheckReport {
   targets: { spec: string; device: string | null; group: number | null; outcome: Outcome }[];
   /** The target functions' BARs and the 64-bit MMIO window a guest needs for them. */
   mmio: BarWindow;
+  /** Host-wide facts this tree lacks that left a finding unknown (said once, with how to get them). */
+  lacking: string[];
 }
 
 export interface CheckOptions {
@@ -136,7 +138,26 @@ function checkRequest(ctx: Ctx, targets: readonly Target[]): CheckReport {
     groups,
     targets: targets.map((t) => ({ spec: t.spec, device: t.device?.name ?? null, group: t.device ? t.device.group : t.group, outcome: outcomeOf(t) })),
     mmio,
+    lacking: lackingFacts(model, groups),
   };
+}
+
+/** The host-wide facts behind MOUNTS_UNKNOWN, ROUTE_UNKNOWN and MSI_ISOLATION_UNKNOWN that are not in the tree. */
+function lackingFacts(model: Model, groups: readonly GroupCheck[]): string[] {
+  const h = model.host;
+  const codes = new Set(groups.flatMap((g) => g.findings.filter((f) => f.status === 'unknown').map((f) => f.code)));
+  const out: string[] = [];
+  if (codes.has('MOUNTS_UNKNOWN')) {
+    if (h.blockDevices === null) out.push('sys/block');
+    if (h.mounted === null) out.push('proc/self/mountinfo');
+    if (h.swaps === null) out.push('proc/swaps');
+  }
+  if (codes.has('ROUTE_UNKNOWN')) {
+    if (h.netInterfaces === null) out.push('sys/class/net');
+    out.push(...h.routeTablesMissing.filter((t) => !t.includes(' (')));
+  }
+  if (codes.has('MSI_ISOLATION_UNKNOWN') && (h.msiChips ?? null) === null) out.push('proc/interrupts');
+  return out;
 }
 
 /** A guest window too small for the targets' 64-bit BARs (the group holding the largest); BARs that could not be read. */

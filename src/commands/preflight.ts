@@ -118,6 +118,8 @@ export async function runCheck(targets: string[], opts: CheckOptions, io: Io): P
     table: async () => R.renderCheckText(report, plan, await chalkFor(opts, io), outputWidth(opts, io)),
   };
   io.out(await render[format]());
+  // plain keeps one line per target on stdout: what the tree lacks goes to stderr, once.
+  if (format === 'plain' && report.lacking.length > 0) io.err(`iommu-groups: ${R.lackingText(report.lacking)}\n`);
   reportIssues(model, format, io, ['json']);
   return CHECK_EXIT[report.outcome];
 }

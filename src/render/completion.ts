@@ -15,17 +15,25 @@ export interface CommandSpec {
   argValues?: string[];
   /** Its positional arguments are PCI addresses (check, explain). */
   addresses?: boolean;
+  /** Its positional argument is a path (snapshot OUT): files and directories, a directory ending in /. */
+  paths?: boolean;
 }
 
 export function completionScript(shell: 'bash' | 'zsh', commands: readonly CommandSpec[]): string {
   const cases = commands
     .map((c) => {
       const vals = Object.entries(c.values).map(([o, v]) => `${o}) vals=${sq(v.join(' '))} ;;`);
-      const args = c.argValues ? ` args=${sq(c.argValues.join(' '))};` : c.addresses ? ' args=ADDRESSES;' : '';
+      const args = c.argValues ? ` args=${sq(c.argValues.join(' '))};` : c.addresses ? ' args=ADDRESSES;' : c.paths ? ' args=PATHS;' : '';
       return `    ${c.name}) opts=${sq(c.options.join(' '))};${args}${vals.length ? ` case "$prev" in ${vals.join(' ')} esac` : ''} ;;`;
     })
     .join('\n');
   const body = `# iommu-groups ${shell} completion: eval "$(iommu-groups completion ${shell})"
+# Paths: files and directories, as readline shows file names (a directory ends in / and descends).
+_iommu_groups_paths() {
+  compopt -o filenames 2>/dev/null
+  local IFS=$'\\n'
+  COMPREPLY=( $(compgen -f -- "$cur") )
+}
 _iommu_groups() {
   local line cur before prev cmd opts='' vals='' args='' words
   line="\${COMP_LINE:0:$COMP_POINT}"
@@ -42,12 +50,13 @@ _iommu_groups() {
 ${cases}
     esac
     case "$prev" in
-      --root|--pci-ids) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
+      --root|--pci-ids) _iommu_groups_paths; return ;;
       --device) words="$(ls /sys/bus/pci/devices 2>/dev/null)" ;;
       --group) words="$(ls /sys/kernel/iommu_groups 2>/dev/null)" ;;
       *)
         if [[ -n "$vals" ]]; then words="$vals"
         elif [[ "$cur" == -* || -z "$args" ]]; then words="$opts"
+        elif [[ "$args" == PATHS ]]; then _iommu_groups_paths; return
         elif [[ "$args" == ADDRESSES ]]; then words="$(ls /sys/bus/pci/devices 2>/dev/null)"
         else words="$args"; fi ;;
     esac

@@ -109,6 +109,7 @@ export function renderCheckText(report: CheckReport, plan: Plan | null, c: Chalk
   } else if (report.outcome === 'unknown') {
     out.push(...para('No steps until the facts marked unknown above can be read (run as root on the host, or take a snapshot there with sudo iommu-groups snapshot).', width), '');
   }
+  if (report.lacking.length > 0) out.push(...para(lackingText(report.lacking), width), '');
   if (plan) out.push(...planLines(plan, width));
   return out.join('\n');
 }
@@ -154,6 +155,7 @@ export function renderCheckJson(report: CheckReport, plan: Plan | null, root: st
       targets: report.targets.map((t) => ({ target: t.spec, device: t.device, group: t.group, outcome: t.outcome })),
       groups: report.groups,
       mmio: report.mmio,
+      lacking: report.lacking,
       plan,
       issues,
     }) + '\n'
@@ -169,6 +171,11 @@ export function renderCheckPlain(report: CheckReport): string {
       return [field(t.spec), field(t.device), t.group === null ? '-' : String(t.group), t.outcome, codes.length ? [...new Set(codes)].join(',') : '-'].join('\t') + '\n';
     })
     .join('');
+}
+
+/** Said once after the findings: which host facts the tree lacks, and how to get them. */
+export function lackingText(lacking: readonly string[]): string {
+  return `This tree lacks ${lacking.join(', ')}: run check on the host, or record them there with sudo iommu-groups snapshot OUT (a capture of /sys alone leaves every disk and network controller unknown).`;
 }
 
 // ---- explain
