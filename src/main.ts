@@ -60,8 +60,10 @@ function outputClosed(closed: () => void): () => void {
     // --pid: it ends with us too, so it never holds the pipe open after we are gone.
     child = spawn('tail', ['-s', '0.2', `--pid=${process.pid}`, '-f', '/dev/null'], { stdio: ['ignore', 1, 'ignore'] });
     child.on('error', () => {}); // no tail: not detectable here
-    child.on('exit', (code, signal) => {
-      if (!stopping && (signal === 'SIGPIPE' || code !== null)) closed();
+    // GNU tail raises SIGPIPE on itself when the pipe has no reader; any other end (a tail that does
+    // not know these options, as BusyBox's) says nothing about the reader.
+    child.on('exit', (_code, signal) => {
+      if (!stopping && signal === 'SIGPIPE') closed();
     });
     child.unref();
   });
