@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { BIN, PROJECT, fixture, runCli } from './helpers.mjs';
@@ -78,7 +79,7 @@ test('a full disk under stdout (/dev/full): one line on stderr, exit 2, no stack
 });
 
 test('--root whose sys/ is a link out of the root: refused, the host\'s /sys never listed', () => {
-  const dir = fs.mkdtempSync(path.join(PROJECT, '.tmp', 'sys-link-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-groups-sys-link-'));
   try {
     fs.mkdirSync(path.join(dir, 'root'));
     const text = path.relative(path.join(dir, 'root'), '/sys');
