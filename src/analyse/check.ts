@@ -9,6 +9,7 @@
 import type { Prediction } from './grouping.js';
 import { kernelPrediction } from './kernel-grouping.js';
 import { cmdlineParam, finding, kernelAtLeast, type Finding, type Status } from './findings.js';
+import type { FindingCode } from './finding-codes.js';
 import { barWindow, DEFAULT_WINDOW64, sizeText, windowSettings, type BarWindow } from './bar-window.js';
 import { hostReport } from './host-check.js';
 import { hostNeeds } from './host-needs.js';
@@ -177,7 +178,7 @@ function addBarFindings(groups: GroupCheck[], mmio: BarWindow): void {
   }
 }
 
-function f(code: string, status: Status, effect: Effect, subject: string, message: string, evidence: string[] = []): CheckFinding {
+function f(code: FindingCode, status: Status, effect: Effect, subject: string, message: string, evidence: string[] = []): CheckFinding {
   return { ...finding(code, status, subject, message, evidence), effect };
 }
 

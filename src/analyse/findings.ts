@@ -1,8 +1,9 @@
 // Findings: what `host` and `check` report, each with a stable code (README "Pre-flight codes").
+import type { FindingCode } from './finding-codes.js';
 export type Status = 'ok' | 'info' | 'warn' | 'fail' | 'unknown';
 
 export interface Finding {
-  code: string;
+  code: FindingCode;
   status: Status;
   /** What it is about: a device address, "group 21", "kernel command line". */
   subject: string;
@@ -20,7 +21,7 @@ export function worst(statuses: readonly Status[]): Status {
   return w;
 }
 
-export function finding(code: string, status: Status, subject: string, message: string, evidence: string[] = []): Finding {
+export function finding(code: FindingCode, status: Status, subject: string, message: string, evidence: string[] = []): Finding {
   return { code, status, subject, message, evidence };
 }
 

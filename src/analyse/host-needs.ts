@@ -2,9 +2,10 @@
 // mounted filesystem or swap, the network interface that carries the default route. Each reason
 // names its evidence; where the tree lacks the fact that would decide, the answer is unknown.
 import type { Device, Model, NetInterface } from '../model/types.js';
+import type { FindingCode } from './finding-codes.js';
 
 export interface Need {
-  code: string;
+  code: FindingCode;
   message: string;
   evidence: string[];
 }

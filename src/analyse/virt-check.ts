@@ -1,6 +1,7 @@
 // `host`'s virtualization items, as libvirt's virt-host-validate checks them for QEMU/KVM, plus the
 // VFIO ones beyond the IOMMU: iommufd, VFIO device cdevs, vfio-pci options. Each says what was read;
 // what the tree does not hold is unknown (captures rarely hold /dev), never a failure. Pure.
+import type { FindingCode } from './finding-codes.js';
 import { finding, truthy, type Finding } from './findings.js';
 import { isVfioDriver } from './isolation.js';
 import type { Model } from '../model/types.js';
@@ -69,7 +70,7 @@ export function virtFindings(model: Model): Finding[] {
 
   // Networking helpers: info only.
   if (nodes !== null) {
-    const note = (code: string, node: boolean | null, mod: boolean | undefined, path: string, what: string, load: string) =>
+    const note = (code: FindingCode, node: boolean | null, mod: boolean | undefined, path: string, what: string, load: string) =>
       out.push(finding(code, node ? 'ok' : 'info', path, node ? `${path} exists${mod ? ` (${load} loaded)` : ''}` : node === false ? `${path} does not exist: ${what} (sudo modprobe ${load})` : `${path} is not in this tree`, [path.slice(1)]));
     note('VHOST_NET', nodes.vhostNet, mods?.['vhost_net'], '/dev/vhost-net', 'virtio-net falls back to the slower userspace path', 'vhost_net');
     note('TUN', nodes.tun, mods?.['tun'], '/dev/net/tun', 'tap networking needs it', 'tun');
