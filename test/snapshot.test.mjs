@@ -76,6 +76,12 @@ test('snapshot of this host: list, buses and tree answer the same from it', { sk
   const absent = fs.readFileSync(path.join(out, 'snapshot-meta/absent.txt'), 'utf8').split('\n').filter(Boolean);
   for (const n of ['dev/kvm', 'dev/iommu', 'dev/vhost-net', 'dev/net/tun']) assert.equal(absent.includes(n), !fs.existsSync('/' + n), n);
   assert.deepEqual(fs.readFileSync(path.join(again, 'snapshot-meta/absent.txt'), 'utf8').split('\n').filter(Boolean), absent);
+  // Its listings are the host's whole listings: a module not in its sys/module was not loaded.
+  assert.match(fs.readFileSync(path.join(out, 'snapshot-meta/source.txt'), 'utf8'), /^listings\tcomplete$/m);
+  assert.match(fs.readFileSync(path.join(again, 'snapshot-meta/source.txt'), 'utf8'), /^listings\tcomplete$/m);
+  for (const m of ['kvm', 'kvm_intel', 'kvm_amd']) fs.rmSync(path.join(again, 'sys/module', m), { recursive: true, force: true });
+  const kvm = JSON.parse(runCli(['host', '--format', 'json', '--root', again]).stdout).findings.find((f) => f.code === 'KVM_MODULES');
+  assert.notEqual(kvm.status, 'unknown', kvm.message);
 });
 
 test('a snapshot of a capture records no absence the capture did not: host stays unknown about /dev nodes it lacks', () => {
@@ -84,6 +90,7 @@ test('a snapshot of a capture records no absence the capture did not: host stays
   const out = path.join(tempDir('iommu-groups-snap-'), 'snap');
   assert.equal(runCli(['snapshot', out, '--root', root]).code, 0);
   assert.equal(fs.readFileSync(path.join(out, 'snapshot-meta/absent.txt'), 'utf8'), '');
+  assert.doesNotMatch(fs.readFileSync(path.join(out, 'snapshot-meta/source.txt'), 'utf8'), /listings/);
   const h = JSON.parse(runCli(['host', '--format', 'json', '--root', out]).stdout);
   assert.deepEqual(h.findings.filter((f) => ['KVM_DEVICE', 'IOMMUFD'].includes(f.code)).map((f) => `${f.status} ${f.message}`), [
     'unknown /dev/kvm is not in this tree, and the tree does not say it was absent on the host (a snapshot by this tool does)',

@@ -29,10 +29,11 @@ export function virtFindings(model: Model): Finding[] {
   else {
     const loaded = ['kvm', 'kvm_intel', 'kvm_amd'].filter((m) => mods[m]);
     const vendor = cpu?.flag === 'vmx' ? 'kvm_intel' : cpu?.flag === 'svm' ? 'kvm_amd' : null;
-    // Off the live host a missing module may only be missing from the capture.
-    if (!mods['kvm'] && !live) out.push(finding('KVM_MODULES', 'unknown', 'kvm', 'sys/module in this tree has no kvm: not loaded on that host, or left out of the capture', ['sys/module']));
+    // Off the live host (and a snapshot of it) a missing module may only be missing from the capture.
+    const complete = live || v.modulesComplete === true;
+    if (!mods['kvm'] && !complete) out.push(finding('KVM_MODULES', 'unknown', 'kvm', 'sys/module in this tree has no kvm: not loaded on that host, or left out of the capture', ['sys/module']));
     else if (!mods['kvm']) out.push(finding('KVM_MODULES', cpu?.arch === 'x86' ? 'fail' : 'info', 'kvm', `kvm is not loaded: sudo modprobe ${vendor ?? 'kvm_intel (or kvm_amd)'}`, ['sys/module']));
-    else if (vendor !== null && !mods[vendor]) out.push(finding('KVM_MODULES', live ? 'fail' : 'unknown', 'kvm', `kvm is loaded but ${vendor} is not${live ? `: sudo modprobe ${vendor}` : ' in this tree'}`, ['sys/module']));
+    else if (vendor !== null && !mods[vendor]) out.push(finding('KVM_MODULES', complete ? 'fail' : 'unknown', 'kvm', `kvm is loaded but ${vendor} is not${complete ? `: sudo modprobe ${vendor}` : ' in this tree'}`, ['sys/module']));
     else out.push(finding('KVM_MODULES', 'ok', 'kvm', `loaded: ${loaded.join(', ')}`, ['sys/module']));
   }
   if (nodes === null) out.push(finding('KVM_DEVICE', 'unknown', '/dev/kvm', 'this tree has no dev/ directory: /dev/kvm not checked', []));

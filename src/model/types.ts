@@ -256,6 +256,8 @@ export interface VirtFacts {
   cpu: { arch: 'x86' | 'arm64' | 'other'; flag: 'vmx' | 'svm' | null } | null;
   /** kvm, kvm_intel, kvm_amd, vhost_net, tun in sys/module; null if sys/module is unreadable. */
   modules: Record<string, boolean> | null;
+  /** The sys/module listing is the host's whole list (live, or a snapshot of it): a module not in it is not loaded. */
+  modulesComplete?: boolean;
   /** cgroup controllers libvirt uses: v2 from sys/fs/cgroup/cgroup.controllers, v1 from the hierarchies' names; null if neither is there. */
   cgroups: { version: 1 | 2; controllers: string[] } | null;
   /** Secure guest support as KVM reports it: kvm_amd's sev, kvm_intel's tdx parameters ("Y", "N", "1", "0"); absent ones are null. */

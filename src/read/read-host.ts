@@ -166,7 +166,7 @@ function readVirt(sys: SysRoot, info: Got<string>, moduleList: string[] | null, 
     const t = sys.readText(`sys/module/${mod}/parameters/${name}`);
     return t.ok ? t.value : null;
   };
-  return { cpu, modules, cgroups: readCgroups(sys), secureGuest: { sev: param('kvm_amd', 'sev'), tdx: param('kvm_intel', 'tdx') }, nodes };
+  return { cpu, modules, modulesComplete: sys.listingsComplete, cgroups: readCgroups(sys), secureGuest: { sev: param('kvm_amd', 'sev'), tdx: param('kvm_intel', 'tdx') }, nodes };
 }
 
 /** cgroup v2 names its controllers in one file; v1 mounts a hierarchy per controller (or "cpu,cpuacct"). */

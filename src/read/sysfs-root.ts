@@ -40,6 +40,9 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constant
 /** Where `snapshot` lists what it could not read: path TAB errno TAB operation, one per line. */
 export const SNAPSHOT_UNREADABLE = 'snapshot-meta/unreadable.txt';
 
+/** Where `snapshot` says what it was taken from (and whether its listings are the host's whole listings). */
+export const SNAPSHOT_SOURCE = 'snapshot-meta/source.txt';
+
 /** Where `snapshot` lists the entries it looked for with lstat and found absent on its source: path, one per line. */
 export const SNAPSHOT_ABSENT = 'snapshot-meta/absent.txt';
 
@@ -99,6 +102,11 @@ export class SysRoot {
    * lstat. A device's directory is listed by its parent bridge's read, so most cost nothing.
    */
   private readonly seenDirs = new Set<string>();
+  /**
+   * Whether a directory's listing is all the host had there: on the live host, and in a snapshot
+   * of it (snapshot-meta/source.txt says `listings complete`); a capture may have left entries out.
+   */
+  readonly listingsComplete: boolean;
   /** The root with its links resolved, for checking where an opened file really is; null: not checked (live, or no /proc). */
   private realRoot: string | null = null;
   /** Files that, when opened, were somewhere else than their link-free path (a directory swapped for a link mid-run). */
@@ -135,6 +143,7 @@ export class SysRoot {
   constructor(root: string) {
     this.root = path.resolve(root);
     this.live = this.root === '/';
+    this.listingsComplete = this.live;
     if (!this.live) {
       try {
         this.realRoot = fs.realpathSync(this.root);
@@ -147,6 +156,9 @@ export class SysRoot {
     if (!this.live) {
       const meta = this.physical(SNAPSHOT_UNREADABLE);
       if (meta.ok) this.recordedUnreadable = loadRecordedUnreadable(this.abs(meta.value));
+      const source = this.physical(SNAPSHOT_SOURCE);
+      const sourceText = source.ok ? loadMetaText(this.abs(source.value)) : null;
+      this.listingsComplete = sourceText !== null && /^listings\tcomplete$/m.test(sourceText);
       const absent = this.physical(SNAPSHOT_ABSENT);
       const text = absent.ok ? loadMetaText(this.abs(absent.value)) : null;
       if (text !== null) for (const line of text.split('\n')) if (line !== '') this.recordedAbsent.add(line);

@@ -320,7 +320,8 @@ async function write(root: string, dest: string, events: readonly Event[]): Prom
     meta('stand-ins.txt', standIns);
     meta('skipped.txt', skipped);
     meta('absent.txt', [...absent].sort());
-    meta('source.txt', [`root\t${path.resolve(root)}`, `taken\t${new Date().toISOString()}`, `uid\t${process.getuid?.() ?? '?'}`]);
+    // A listing copied from the live host (or from such a snapshot) is the host's whole listing.
+    meta('source.txt', [`root\t${path.resolve(root)}`, `taken\t${new Date().toISOString()}`, `uid\t${process.getuid?.() ?? '?'}`, ...(source.listingsComplete ? ['listings\tcomplete'] : [])]);
   }, dest);
   return { entries, files, unreadable, standIns };
 }
