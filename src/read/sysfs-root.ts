@@ -320,7 +320,7 @@ export class SysRoot {
    * readdir decodes an invalid UTF-8 name to U+FFFD, a name no later call can open: such entries are
    * left out of the listing and kept in `unnamed` for the readers to report (never silently lost).
    */
-  private dropUnnamed<T extends string | fs.Dirent>(rel: string, entries: T[]): T[] {
+  private dropUnnamed(rel: string, entries: string[]): string[] {
     const strict = new TextDecoder('utf-8', { fatal: true });
     const bad: string[] = [];
     for (const raw of fs.readdirSync(this.abs(rel), { encoding: 'buffer' })) {
@@ -340,7 +340,7 @@ export class SysRoot {
         return [];
       }
     }));
-    return entries.filter((e) => valid.has(typeof e === 'string' ? e : e.name));
+    return entries.filter((e) => valid.has(e));
   }
 
   /** Raw bytes of a file, read to EOF (st_size is meaningless on sysfs) and bounded. */
