@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { BootFacts, ErrorMap, HostFacts, NetInterface, VirtFacts } from '../model/types.js';
 import { readStorage } from './read-storage.js';
-import { type Got, type SysRoot } from './sysfs-root.js';
+import { linkedEntries, type Got, type SysRoot } from './sysfs-root.js';
 
 /** DMAR: Intel VT-d; IVRS: AMD-Vi; IORT: Arm SMMU; VIOT: virtio-iommu. */
 export const IOMMU_ACPI_TABLES = ['DMAR', 'IVRS', 'IORT', 'VIOT'] as const;
@@ -195,24 +195,15 @@ function readBoot(sys: SysRoot): BootFacts {
   };
 }
 
-
 /** sys/class/net/<if> -> the device path, and the interfaces below it (lower_<if> links). */
 function readNetInterfaces(sys: SysRoot, errors: ErrorMap, unresolved: HostFacts['unresolved']['net']): NetInterface[] | null {
-  const l = sys.list('sys/class/net');
-  if (!l.ok) {
-    if (!l.absent) errors['netInterfaces'] = l.error;
-    return null;
-  }
+  const entries = linkedEntries(sys, 'sys/class/net', errors, 'netInterfaces', unresolved);
+  if (entries === null) return null;
   const out: NetInterface[] = [];
-  for (const name of l.value) {
-    const t = sys.resolveLink(`sys/class/net/${name}`);
-    if (!t.ok) {
-      if (!t.absent && t.error !== 'ENOTLINK') unresolved.push({ name, error: t.error });
-      continue;
-    }
-    const inner = sys.list(t.value, false);
+  for (const { name, path: at } of entries) {
+    const inner = sys.list(at, false);
     const lower = (inner.ok ? inner.value : []).filter((e) => e.startsWith('lower_')).map((e) => e.slice('lower_'.length)).sort();
-    out.push({ name, path: t.value, lower });
+    out.push({ name, path: at, lower });
   }
   return out;
 }
@@ -238,9 +229,10 @@ function readDefaultRoutes(sys: SysRoot, errors: ErrorMap): { interfaces: string
   const text = (rel: string, key: string) => {
     const g = sys.readText(rel, INTERRUPTS_MAX);
     if (g.ok) return g.value;
-    if (!g.absent) errors[key] = g.error;
-    if (!g.absent) missing.push(`${rel} (${g.error})`);
-    else if (!sys.absenceKnown(rel)) missing.push(rel);
+    if (!g.absent) {
+      errors[key] = g.error;
+      missing.push(`${rel} (${g.error})`);
+    } else if (!sys.absenceKnown(rel)) missing.push(rel);
     return null;
   };
   const v4 = text('proc/net/route', 'defaultRoutes');
@@ -432,7 +424,6 @@ export function msiChips(text: string): string[] {
   return [...chips].sort();
 }
 
-
 /** A device node by lstat: there, absent on the host (live, or recorded by a snapshot), or not known. */
 function nodeThere(sys: SysRoot, rel: string): boolean | null {
   const k = sys.kind(rel);
@@ -451,7 +442,6 @@ function readDevNodes(sys: SysRoot, errors: ErrorMap): HostFacts['devNodes'] {
   if (!iommu.ok && !iommu.absent) errors['devIommu'] = iommu.error;
   return { vfio, iommu: iommu.ok ? true : iommu.absent && sys.absenceKnown('dev/iommu') ? false : null };
 }
-
 
 /** "Max locked memory   8388608   8388608   bytes" -> soft limit; "unlimited" -> null. */
 export function readMemlock(limits: string | null): HostFacts['memlock'] {

@@ -8,7 +8,7 @@
 // read as "not mounted".
 import * as path from 'node:path';
 import type { BlockDevice, ErrorMap, HostFacts } from '../model/types.js';
-import type { Got, SysRoot } from './sysfs-root.js';
+import { linkedEntries, type Got, type SysRoot } from './sysfs-root.js';
 
 /** mountinfo and swaps on a host with many mounts are large; 4 MiB holds tens of thousands of lines. */
 export const MOUNTS_MAX = 4 * 1024 * 1024;
@@ -173,43 +173,34 @@ function zfsMembers(sys: SysRoot, blocks: readonly BlockDevice[]): Map<string, s
 }
 
 function readBlockDevices(sys: SysRoot, errors: ErrorMap, unresolved: HostFacts['unresolved']['block']): BlockDevice[] | null {
-  const l = sys.list('sys/block');
-  if (!l.ok) {
-    if (!l.absent) errors['blockDevices'] = l.error;
-    return null;
-  }
+  const entries = linkedEntries(sys, 'sys/block', errors, 'blockDevices', unresolved);
+  if (entries === null) return null;
   const out: BlockDevice[] = [];
-  for (const name of l.value) {
-    const t = sys.resolveLink(`sys/block/${name}`);
-    if (!t.ok) {
-      // Vanished: nothing to say. Leaving the root or unreadable: which device holds it is not known.
-      if (!t.absent && t.error !== 'ENOTLINK') unresolved.push({ name, error: t.error });
-      continue;
-    }
+  for (const { name, path: at } of entries) {
     const devs: string[] = [];
     const holders: string[] = [];
     const partitions: string[] = [];
     const nodes: BlockDevice['nodes'] = [];
-    const own = sys.readText(`${t.value}/dev`);
+    const own = sys.readText(`${at}/dev`);
     if (own.ok) {
       devs.push(own.value);
       nodes.push({ name, dev: own.value });
     }
-    const inner = sys.list(t.value);
+    const inner = sys.list(at);
     for (const e of inner.ok ? inner.value : []) {
       if (!e.startsWith(name)) continue; // partitions are named after the disk
-      const p = sys.readText(`${t.value}/${e}/dev`);
+      const p = sys.readText(`${at}/${e}/dev`);
       if (!p.ok) continue; // not a partition (a same-prefix attribute) or vanished
       devs.push(p.value);
       partitions.push(e);
       nodes.push({ name: e, dev: p.value });
-      const ph = sys.list(`${t.value}/${e}/holders`);
+      const ph = sys.list(`${at}/${e}/holders`);
       if (ph.ok) holders.push(...ph.value);
     }
-    const h = sys.list(`${t.value}/holders`);
+    const h = sys.list(`${at}/holders`);
     if (h.ok) holders.push(...h.value);
-    const dm = name.startsWith('dm-') ? sys.readText(`${t.value}/dm/name`) : null;
-    out.push({ name, path: t.value, devs, partitions, holders, nodes, dmName: dm?.ok ? dm.value : null });
+    const dm = name.startsWith('dm-') ? sys.readText(`${at}/dm/name`) : null;
+    out.push({ name, path: at, devs, partitions, holders, nodes, dmName: dm?.ok ? dm.value : null });
   }
   return out;
 }

@@ -144,16 +144,14 @@ export class SysRoot {
     this.root = path.resolve(root);
     this.live = this.root === '/';
     this.listingsComplete = this.live;
+    this.recordedUnreadable = new Map();
+    this.recordedAbsent = new Set();
     if (!this.live) {
       try {
         this.realRoot = fs.realpathSync(this.root);
       } catch {
         this.realRoot = null;
       }
-    }
-    this.recordedUnreadable = new Map();
-    this.recordedAbsent = new Set();
-    if (!this.live) {
       const meta = this.physical(SNAPSHOT_UNREADABLE);
       if (meta.ok) this.recordedUnreadable = loadRecordedUnreadable(this.abs(meta.value));
       const source = this.physical(SNAPSHOT_SOURCE);
@@ -575,4 +573,25 @@ export function resolveLinkText(linkRel: string, text: string): Got<string> {
 
 export function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A class directory's entries (sys/block, sys/class/net): each link resolved to its device path.
+ * An entry that vanished is skipped; one whose link leaves the root or cannot be read goes to
+ * `unresolved` with its errno (which device it belongs to is then not known). null, with the
+ * directory's errno in `errors[key]`, when the directory itself cannot be listed.
+ */
+export function linkedEntries(sys: SysRoot, dir: string, errors: Record<string, string>, key: string, unresolved: { name: string; error: string }[]): { name: string; path: string }[] | null {
+  const l = sys.list(dir);
+  if (!l.ok) {
+    if (!l.absent) errors[key] = l.error;
+    return null;
+  }
+  const out: { name: string; path: string }[] = [];
+  for (const name of l.value) {
+    const t = sys.resolveLink(`${dir}/${name}`);
+    if (t.ok) out.push({ name, path: t.value });
+    else if (!t.absent && t.error !== 'ENOTLINK') unresolved.push({ name, error: t.error });
+  }
+  return out;
 }
