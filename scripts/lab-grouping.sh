@@ -4,7 +4,7 @@
 # as uid 1000 (64-byte config reads: unknown, never a guess)? Prints each command, its output and rc.
 T="node --import ./test/trap-fs.mjs bin/iommu-groups.js"
 echo "=== prediction vs the live kernel's groups"
-node -e 'Promise.all([import("./dist/read/read-model.js"),import("./dist/analyse/kernel-grouping.js")]).then(([m,k])=>{const kp=k.kernelPrediction(m.readModel("/"));console.log(JSON.stringify({matches:kp.matches,differs:kp.differs,unknown:kp.prediction.unknown.size,groups:kp.prediction.groups().length,evidence:kp.evidence}))})'
+node -e 'Promise.all([import("./dist/read/read-model.js"),import("./dist/analyse/grouping/kernel-grouping.js")]).then(([m,k])=>{const kp=k.kernelPrediction(m.readModel("/"));console.log(JSON.stringify({matches:kp.matches,differs:kp.differs,unknown:kp.prediction.unknown.size,groups:kp.prediction.groups().length,evidence:kp.evidence}))})'
 echo "=== explain 08:00.0 --assume pcie_acs_override=downstream"
 $T explain 08:00.0 --assume pcie_acs_override=downstream --format plain
 echo "=== rc=$?"

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { generate } from '../scripts/bench/generate.mjs';
 import { readModel } from '../dist/read/read-model.js';
-import { predictGroups } from '../dist/analyse/grouping.js';
+import { predictGroups } from '../dist/analyse/grouping/rules.js';
 import { hasCommand, tempDir } from './helpers.mjs';
 
 test('a generated 300-function tree is consistent, readable by lspci, and grouped as the kernel would', () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { FINDING_CODES } from '../dist/analyse/finding-codes.js';
+import { FINDING_CODES } from '../dist/analyse/findings/finding-codes.js';
 import { PROJECT } from './helpers.mjs';
 
 test('README lists exactly the finding codes of the table, each with the commands that report it', () => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readModel } from '../dist/read/read-model.js';
-import { buildListView } from '../dist/analyse/list-view.js';
+import { buildListView } from '../dist/analyse/views/list-view.js';
 import { NOBODY_SKIP, fixtureCopy, runAsNobody, runCli } from './helpers.mjs';
 
 const G = 'sys/kernel/iommu_groups';

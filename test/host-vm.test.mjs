@@ -148,7 +148,7 @@ test('boot-loader step: GRUB lines edited as the shell reads them (comment, sing
 });
 
 test('GRUB assignment parsing: the value as the shell reads it, or null when it would not be a plain assignment', async () => {
-  const { parseAssignment, renderAssignment } = await import('../dist/analyse/grub-default.js');
+  const { parseAssignment, renderAssignment } = await import('../dist/analyse/host/grub-default.js');
   const p = (l) => parseAssignment(l, 'X');
   assert.deepEqual(p('X="a \\"b\\" c"  # c'), { prefix: '', name: 'X', value: 'a "b" c', quote: '"', rest: '  # c' });
   assert.deepEqual(p("X='a'\"b\"c#d"), { prefix: '', name: 'X', value: 'abc#d', quote: '"', rest: '' });

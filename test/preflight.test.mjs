@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readModel } from '../dist/read/read-model.js';
-import { predictGroups } from '../dist/analyse/grouping.js';
-import { explain } from '../dist/analyse/explain.js';
+import { predictGroups } from '../dist/analyse/grouping/rules.js';
+import { explain } from '../dist/analyse/grouping/explain.js';
 import { FIXTURES, PROJECT, TEST_IDS, fixture, fixtureCopy, runCli } from './helpers.mjs';
 
 const EXPECTED = path.join(PROJECT, 'test', 'expected');

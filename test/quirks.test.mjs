@@ -10,11 +10,11 @@ import path from 'node:path';
 import { fixture, fixtureCopy, runCli } from './helpers.mjs';
 import { runInProcess } from './mutate.mjs';
 import { readModel } from '../dist/read/read-model.js';
-import { predictGroups } from '../dist/analyse/grouping.js';
-import { kernelPrediction } from '../dist/analyse/kernel-grouping.js';
-import { acsEnabled, DEFAULT_CONTEXT } from '../dist/analyse/acs.js';
-import { ACS_QUIRKS, ALIAS_QUIRKS } from '../dist/analyse/quirk-table.js';
-import { deviceSpecMatches, parseAcsOverride } from '../dist/analyse/acs-params.js';
+import { predictGroups } from '../dist/analyse/grouping/rules.js';
+import { kernelPrediction } from '../dist/analyse/grouping/kernel-grouping.js';
+import { acsEnabled, DEFAULT_CONTEXT } from '../dist/analyse/grouping/acs.js';
+import { ACS_QUIRKS, ALIAS_QUIRKS } from '../dist/analyse/grouping/quirk-table.js';
+import { deviceSpecMatches, parseAcsOverride } from '../dist/analyse/grouping/acs-params.js';
 
 const devDir = (root, a) => fs.realpathSync(path.join(root, 'sys/bus/pci/devices', a));
 const G = (root) => path.join(root, 'sys/kernel/iommu_groups');

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { FIXTURES, fixture, fixtureCopy } from './helpers.mjs';
 import { readModel } from '../dist/read/read-model.js';
 import { readScopedModel, withOtherIds } from '../dist/read/read-scoped.js';
-import { checkTargets } from '../dist/analyse/check.js';
-import { buildPlan } from '../dist/analyse/plan.js';
+import { checkTargets } from '../dist/analyse/vfio/check.js';
+import { buildPlan } from '../dist/analyse/vfio/plan.js';
 
 function decide(model, root, name, group) {
   const dev = name ? model.devices.find((d) => d.name === name && d.pci) : null;

@@ -6,7 +6,7 @@ import { parseReservedRegions } from '../dist/model/reserved-regions.js';
 import { PciIds, lspciClassText, lspciDeviceText } from '../dist/model/pci-ids.js';
 import { shellQuote, visible, safeJson, safeJsonChunks, field } from '../dist/render/safe-text.js';
 import { colourLevel } from '../dist/commands/common.js';
-import { iommuCmdlineOptions } from '../dist/analyse/isolation.js';
+import { iommuCmdlineOptions } from '../dist/analyse/grouping/isolation.js';
 import { unitKind } from '../dist/read/read-units.js';
 import { resolveLinkText } from '../dist/read/sysfs-root.js';
 import { upstreamBridges } from '../dist/read/read-pci.js';
@@ -154,7 +154,7 @@ test('uevent ids: PCI_ID, PCI_SUBSYS_ID and PCI_CLASS as the kernel writes them;
 });
 
 test('--emit: guest functions start at 0; SR-IOV VFs each get a slot of their own; x-vga for any VGA-class target', async () => {
-  const { vmSlots } = await import('../dist/analyse/vm-config.js');
+  const { vmSlots } = await import('../dist/analyse/vfio/vm-config.js');
   const { emitQemu, emitLibvirt, emitProxmox } = await import('../dist/render/emit.js');
   const fn = (name, extra = {}) => {
     const [, b, s, f] = /^0000:(..):(..)\.(.)$/.exec(name).map((x) => parseInt(x, 16));

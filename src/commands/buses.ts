@@ -1,5 +1,5 @@
 // `buses`: isolation status per bus.
-import { buildBusesView } from '../analyse/buses-view.js';
+import { buildBusesView } from '../analyse/views/buses-view.js';
 import { UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
 import { renderBusesJson } from '../render/json.js';

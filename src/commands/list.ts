@@ -1,16 +1,16 @@
 // `list`: every group with its members and a verdict, with filters.
-import { buildListView, matchesFilter, type ListFilter, type ListView } from '../analyse/list-view.js';
+import { buildListView, matchesFilter, type ListFilter, type ListView } from '../analyse/views/list-view.js';
 import type { Model } from '../model/types.js';
 import { EXIT, UsageError } from '../errors.js';
 import { CLASS_FILTERS, isClassFilterName } from '../model/pci-class.js';
 import { readModel } from '../read/read-model.js';
 import { readPciIds } from '../read/read-pci-ids.js';
 import { renderListJsonChunks } from '../render/json.js';
-import { bridgeIsolations } from '../analyse/kernel-grouping.js';
+import { bridgeIsolations } from '../analyse/grouping/kernel-grouping.js';
 import { renderListLegacy } from '../render/legacy.js';
 import { renderListPlain } from '../render/plain.js';
 import { renderListAddresses, renderListIds, shownEndpoints } from '../render/ids.js';
-import { guardPaste, idsSafe } from '../analyse/paste-guard.js';
+import { guardPaste, idsSafe } from '../analyse/vfio/paste-guard.js';
 import { visible } from '../render/safe-text.js';
 import type { Format } from '../render/format.js';
 import type { Io } from '../io.js';
@@ -58,7 +58,7 @@ export async function runList(opts: ListOptions, io: Io): Promise<number> {
   if (format === 'prometheus' || format === 'nfd') {
     if (Object.keys(filter).length > 0) throw new UsageError(`--format ${format} reports the whole host`, 'drop --group, --device, --class, --vendor, --driver and --related');
     const model = readModel(root, { preflight: true });
-    const { buildFleetView } = await import('../analyse/fleet.js');
+    const { buildFleetView } = await import('../analyse/views/fleet.js');
     const { renderNfd, renderPrometheus } = await import('../render/prometheus.js');
     const fleet = buildFleetView(model);
     io.out(format === 'nfd' ? renderNfd(fleet) : renderPrometheus(fleet));

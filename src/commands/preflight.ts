@@ -1,17 +1,17 @@
 // The pre-flight commands: host (is the machine ready?), check (can these devices go to a VM?),
 // explain (why is this group the way it is?). They print, they never change anything.
-import { checkTargets, type Outcome } from '../analyse/check.js';
-import { explain } from '../analyse/explain.js';
-import { kernelPrediction } from '../analyse/kernel-grouping.js';
-import { worst } from '../analyse/findings.js';
-import { hostReport } from '../analyse/host-check.js';
-import { iommuState } from '../analyse/isolation.js';
-import { buildPlan } from '../analyse/plan.js';
+import { checkTargets, type Outcome } from '../analyse/vfio/check.js';
+import { explain } from '../analyse/grouping/explain.js';
+import { kernelPrediction } from '../analyse/grouping/kernel-grouping.js';
+import { worst } from '../analyse/findings/findings.js';
+import { hostReport } from '../analyse/host/host-check.js';
+import { iommuState } from '../analyse/grouping/isolation.js';
+import { buildPlan } from '../analyse/vfio/plan.js';
 import { readPciIds } from '../read/read-pci-ids.js';
 import type { ReportFormat } from '../render/format.js';
 import { EXIT, UsageError } from '../errors.js';
-import { parseAssumed } from '../analyse/acs-params.js';
-import { deviceWhatIf, whatIf, whatIfLines } from '../analyse/what-if.js';
+import { parseAssumed } from '../analyse/grouping/acs-params.js';
+import { deviceWhatIf, whatIf, whatIfLines } from '../analyse/grouping/what-if.js';
 import { readModel } from '../read/read-model.js';
 import { readScopedModel, withOtherIds } from '../read/read-scoped.js';
 import { formatPciAddress, parseUserAddress } from '../model/pci-address.js';
@@ -19,9 +19,9 @@ import * as R from '../render/preflight.js';
 import type { Io } from '../io.js';
 import { chalkFor, chooseFormat, outputWidth, reportIssues, resolveRoot, type CommonOptions } from './common.js';
 import { resolveTargets } from './targets.js';
-import { vmSlots } from '../analyse/vm-config.js';
+import { vmSlots } from '../analyse/vfio/vm-config.js';
 import { emitLibvirt, emitProxmox, emitQemu, proxmoxEntries, type EmitKind } from '../render/emit.js';
-import { placeInVm } from '../analyse/vm-placement.js';
+import { placeInVm } from '../analyse/vfio/vm-placement.js';
 import { readVmExisting } from '../read/read-vm-config.js';
 import { SysRoot } from '../read/sysfs-root.js';
 import { visible as safeText } from '../render/safe-text.js';

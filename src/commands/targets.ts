@@ -1,6 +1,6 @@
 // TARGET arguments of check and explain: a PCI address (full or short), a vendor:device id, or
 // --group N. A target that names nothing in the tree is a usage error (exit 2).
-import type { Target } from '../analyse/check.js';
+import type { Target } from '../analyse/vfio/check.js';
 import { type AppError, UsageError } from '../errors.js';
 import { formatPciAddress, parseUserAddress } from '../model/pci-address.js';
 import type { Device, Model } from '../model/types.js';

@@ -1,6 +1,6 @@
 // `tree`: the PCI topology with group boundaries, as text or Graphviz DOT.
-import { iommuReport } from '../analyse/isolation.js';
-import { buildTreeView, type TreeFilter } from '../analyse/tree-view.js';
+import { iommuReport } from '../analyse/grouping/isolation.js';
+import { buildTreeView, type TreeFilter } from '../analyse/views/tree-view.js';
 import { EXIT } from '../errors.js';
 import { formatPciAddress } from '../model/pci-address.js';
 import { readModel } from '../read/read-model.js';

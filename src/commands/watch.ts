@@ -1,6 +1,6 @@
 // `watch`: read the root again every --interval seconds and print what changed, as text lines or
 // JSON lines. Ends cleanly (exit 0) on SIGINT or SIGTERM (signals come through the Io).
-import { changeText, diffModels } from '../analyse/watch-diff.js';
+import { changeText, diffModels } from '../analyse/views/watch-diff.js';
 import { EXIT, UsageError } from '../errors.js';
 import { readModel } from '../read/read-model.js';
 import { safeJson, visible } from '../render/safe-text.js';

@@ -1,7 +1,7 @@
 // `check --emit libvirt|qemu|proxmox`: the VM configuration for a ready request, on stdout and
 // nothing else. Addresses come from the model's parsed numbers, never from raw sysfs text.
-import type { VmSlot } from '../analyse/vm-config.js';
-import { sizeText, windowSettings } from '../analyse/bar-window.js';
+import type { VmSlot } from '../analyse/vfio/vm-config.js';
+import { sizeText, windowSettings } from '../analyse/vfio/bar-window.js';
 
 export const EMIT_KINDS = ['libvirt', 'qemu', 'proxmox'] as const;
 export type EmitKind = (typeof EMIT_KINDS)[number];

@@ -1,8 +1,8 @@
 // Ready-to-paste output of `list`, like ls-iommu's --id / --pciaddr: the vendor:device ids
 // (comma-joined, for vfio-pci.ids=) or the addresses (one a line) of the PCI endpoints the view
 // shows. Bridges are left out: they stay with the host, and vfio-pci refuses them.
-import { isBridge } from '../analyse/isolation.js';
-import type { ListView, MemberView } from '../analyse/list-view.js';
+import { isBridge } from '../analyse/grouping/isolation.js';
+import type { ListView, MemberView } from '../analyse/views/list-view.js';
 import { vendorDeviceText } from '../model/pci-ids.js';
 import type { Device } from '../model/types.js';
 

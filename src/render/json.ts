@@ -1,7 +1,7 @@
 // JSON output: the model as views of it, with a schemaVersion. Documented in README "JSON schema".
-import type { BusesView } from '../analyse/buses-view.js';
-import type { BridgeIsolation } from '../analyse/kernel-grouping.js';
-import type { ListView, MemberView } from '../analyse/list-view.js';
+import type { BusesView } from '../analyse/views/buses-view.js';
+import type { BridgeIsolation } from '../analyse/grouping/kernel-grouping.js';
+import type { ListView, MemberView } from '../analyse/views/list-view.js';
 import type { IommuUnit } from '../model/types.js';
 import { safeJson, safeJsonChunks } from './safe-text.js';
 

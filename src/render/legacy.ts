@@ -5,7 +5,7 @@
 // Byte-identical to that loop on the same tree and pci.ids (tested against lspci). Like lspci,
 // the domain is printed only when some PCI device on the host has a non-zero domain; a member that
 // is not a PCI function prints as an empty line after the tab, as lspci prints nothing for it.
-import type { ListView, MemberView } from '../analyse/list-view.js';
+import type { ListView, MemberView } from '../analyse/views/list-view.js';
 import { lspciClassText, lspciDeviceText, type PciIds } from '../model/pci-ids.js';
 import { hex } from '../model/pci-address.js';
 import { visible } from './safe-text.js';

@@ -1,7 +1,7 @@
 // Plain output: one tab-separated record per line, no header, fixed columns (README "Plain
 // output"). "-" marks an absent value, "?" an unreadable one. A contract for shell pipelines.
-import type { BusesView } from '../analyse/buses-view.js';
-import type { ListView, MemberView } from '../analyse/list-view.js';
+import type { BusesView } from '../analyse/views/buses-view.js';
+import type { ListView, MemberView } from '../analyse/views/list-view.js';
 import type { Group } from '../model/types.js';
 import { classCode, idPair, revision, sriovMark } from './format.js';
 import { field } from './safe-text.js';

@@ -1,13 +1,13 @@
 // Output of the pre-flight commands (host, check, explain) in every format: text for people
 // (the table format), JSON, and plain TSV. Every string from the tree goes through visible().
 import type { ChalkInstance } from 'chalk';
-import type { BootChange } from '../analyse/boot-loader.js';
-import type { CheckReport, GroupCheck, Outcome } from '../analyse/check.js';
-import type { Explanation } from '../analyse/explain.js';
+import type { BootChange } from '../analyse/host/boot-loader.js';
+import type { CheckReport, GroupCheck, Outcome } from '../analyse/vfio/check.js';
+import type { Explanation } from '../analyse/grouping/explain.js';
 import type { Issue } from '../model/types.js';
-import { STATUS_RANK, type Finding, type Status } from '../analyse/findings.js';
-import { plural } from '../analyse/isolation.js';
-import { MODPROBE_FILE, type Plan, type Step } from '../analyse/plan.js';
+import { STATUS_RANK, type Finding, type Status } from '../analyse/findings/findings.js';
+import { plural } from '../analyse/grouping/isolation.js';
+import { MODPROBE_FILE, type Plan, type Step } from '../analyse/vfio/plan.js';
 import { wrapCommand, wrapWords } from './fit.js';
 import { SCHEMA_VERSION } from './json.js';
 

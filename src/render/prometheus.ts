@@ -2,7 +2,7 @@
 // node-feature-discovery local feature lines. Metric and label names follow Prometheus naming
 // (snake_case, unit-less gauges, an _info metric with value 1); label values are escaped as the
 // exposition format requires, after control characters are made visible.
-import type { FleetView } from '../analyse/fleet.js';
+import type { FleetView } from '../analyse/views/fleet.js';
 import { visible } from './safe-text.js';
 
 /** A label value: visible, then backslash, double quote and newline escaped. */

@@ -58,4 +58,4 @@ export function field(s: string | null | undefined, unreadable = false): string 
   return visible(s);
 }
 
-export { shellQuote } from '../analyse/shell-quote.js';
+export { shellQuote } from '../analyse/vfio/shell-quote.js';

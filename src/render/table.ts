@@ -2,9 +2,9 @@
 // verdict on its first row. Colour comes in as a Chalk instance decided once by the CLI.
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
-import type { BusesView } from '../analyse/buses-view.js';
-import type { GroupVerdictKind } from '../analyse/isolation.js';
-import type { ListView, MemberView } from '../analyse/list-view.js';
+import type { BusesView } from '../analyse/views/buses-view.js';
+import type { GroupVerdictKind } from '../analyse/grouping/isolation.js';
+import type { ListView, MemberView } from '../analyse/views/list-view.js';
 import type { Issue } from '../model/types.js';
 import { classCode, idPair, linkFact, revision, sriovMark } from './format.js';
 import { cut, cutName, fitColumns, fitInOrder, plainLength, plainText, wrapWords } from './fit.js';

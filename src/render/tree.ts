@@ -1,8 +1,8 @@
 // `tree` output: an ASCII tree like `lspci -t` (three characters per level, so scripts can read
 // the depth), and the same graph as Graphviz DOT with one cluster per group.
 import type { ChalkInstance } from 'chalk';
-import type { TreeNode, TreeView } from '../analyse/tree-view.js';
-import { namesOf } from '../analyse/list-view.js';
+import type { TreeNode, TreeView } from '../analyse/views/tree-view.js';
+import { namesOf } from '../analyse/views/list-view.js';
 import type { PciIds } from '../model/pci-ids.js';
 import { idPair, sriovMark } from './format.js';
 import { cutName, plainLength, wrapWords } from './fit.js';

@@ -2,8 +2,8 @@
 // indices the VM does not use (qm set replaces an existing hostpciN silently), libvirt PCI
 // controller indices above the domain's own. Where the VM's configuration was not read, the notes
 // say which index to change. Pure: the reading is read/read-vm-config.ts.
-import type { Got } from '../read/sysfs-root.js';
-import type { VmExisting } from '../read/read-vm-config.js';
+import type { Got } from '../../read/sysfs-root.js';
+import type { VmExisting } from '../../read/read-vm-config.js';
 import type { VmSlot } from './vm-config.js';
 import { sizeText, windowSettings } from './bar-window.js';
 

@@ -33,27 +33,3 @@ export function kernelAtLeast(release: string | null, major: number, minor: numb
   return a > major || (a === major && b >= minor);
 }
 
-/** The value of a kernel parameter on the command line (last one wins), or null. */
-export function cmdlineParam(cmdline: string | null, key: string): string | null {
-  return cmdlineValues(cmdline, key).at(-1) ?? null;
-}
-
-/** Every value a kernel parameter has on the command line, in order (before a "--"). */
-export function cmdlineValues(cmdline: string | null, key: string): string[] {
-  if (cmdline === null) return [];
-  const norm = (k: string) => k.replace(/_/g, '-');
-  const values: string[] = [];
-  const words = cmdline.split(/\s+/);
-  const end = words.indexOf('--');
-  for (const w of end === -1 ? words : words.slice(0, end)) {
-    const i = w.indexOf('=');
-    const k = i === -1 ? w : w.slice(0, i);
-    if (norm(k) === norm(key)) values.push(i === -1 ? '' : w.slice(i + 1));
-  }
-  return values;
-}
-
-/** Kernel and module boolean parameters: 1, y, Y, on, true. */
-export function truthy(v: string | null | undefined): boolean {
-  return v !== null && v !== undefined && /^(1|y|yes|on|true)$/i.test(v);
-}

@@ -1,8 +1,8 @@
 // What the host cannot give to a VM: chipset functions (by PCI class), a controller under a
 // mounted filesystem or swap, the network interface that carries the default route. Each reason
 // names its evidence; where the tree lacks the fact that would decide, the answer is unknown.
-import type { Device, Model, NetInterface } from '../model/types.js';
-import type { FindingCode } from './finding-codes.js';
+import type { Device, Model, NetInterface } from '../../model/types.js';
+import type { FindingCode } from '../findings/finding-codes.js';
 
 export interface Need {
   code: FindingCode;

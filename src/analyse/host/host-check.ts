@@ -1,15 +1,15 @@
 // `host`: is this machine ready for VFIO passthrough at all? Each item is ok / info / warn / fail
 // / unknown with the evidence read. Pure: model in, findings out (see ../shared design notes,
 // section 2 "Command line" and sections 3-4).
-import { cmdlineParam, finding, truthy, type Finding } from './findings.js';
-import { iommuState, plural } from './isolation.js';
-import type { Model } from '../model/types.js';
+import { finding, type Finding } from '../findings/findings.js';
+import { cmdlineParam, optionList, parseCmdline, truthy } from '../../model/cmdline.js';
+import { iommuState, plural } from '../grouping/isolation.js';
+import type { Model } from '../../model/types.js';
 import { bootChange, type BootChange } from './boot-loader.js';
 import { virtFindings } from './virt-check.js';
 import { msiIsolation } from './msi-isolation.js';
 import { guestOf, VIOMMU } from './guest.js';
 
-const words = (v: string | null) => (v === null ? [] : v.split(','));
 
 export interface HostReport {
   findings: Finding[];
@@ -65,10 +65,10 @@ const vm = guestOf(model);
     if (acs !== null) {
       out.push(finding('ACS_OVERRIDE', 'warn', 'kernel command line', `pcie_acs_override=${acs}: the kernel treats devices without ACS as isolated, so group boundaries no longer prove isolation`, ['proc/cmdline']));
     }
-    if (words(cmdlineParam(cmd, 'amd_iommu')).includes('on')) {
+    if (optionList(cmdlineParam(cmd, 'amd_iommu')).includes('on')) {
       out.push(finding('AMD_IOMMU_ON', 'warn', 'kernel command line', 'amd_iommu=on is not a kernel option (the kernel logs it as unknown); AMD-Vi is on by default: remove it', ['proc/cmdline']));
     }
-    const iommu = words(cmdlineParam(cmd, 'iommu'));
+    const iommu = optionList(cmdlineParam(cmd, 'iommu'));
     if (iommu.includes('pt') || truthy(cmdlineParam(cmd, 'iommu.passthrough'))) {
       out.push(finding('IOMMU_PASSTHROUGH', 'info', 'kernel command line', 'host devices use identity (passthrough) domains: this does not prevent VFIO', ['proc/cmdline']));
     }
@@ -146,8 +146,8 @@ function cmdlineNeeds(model: Model, active: boolean): { add: string[]; remove: s
   const cmd = h.cmdline;
   const tables = h.acpiIommuTables;
   if (tables === null || cmd === null) return null;
-  const remove = cmd.split(/\s+/).filter((w) => /^(intel_iommu|amd_iommu|iommu)=(.*,)?off(,.*)?$/.test(w.replace(/-/g, '_')));
-  const add = tables.some((t) => t.startsWith('DMAR')) && !words(cmdlineParam(cmd, 'intel_iommu')).includes('on') ? ['intel_iommu=on'] : [];
+  const remove = parseCmdline(cmd).map((p) => p.raw).filter((w) => /^(intel_iommu|amd_iommu|iommu)=(.*,)?off(,.*)?$/.test(w.replace(/-/g, '_')));
+  const add = tables.some((t) => t.startsWith('DMAR')) && !optionList(cmdlineParam(cmd, 'intel_iommu')).includes('on') ? ['intel_iommu=on'] : [];
   return add.length + remove.length > 0 ? { add, remove } : null;
 }
 
@@ -161,14 +161,14 @@ function notActiveText(model: Model): string {
   const tables = h.acpiIommuTables;
   const has = (t: string) => tables === null || tables.some((x) => x.startsWith(t));
   const off = [
-    has('DMAR') && words(cmdlineParam(cmd, 'intel_iommu')).includes('off') ? 'intel_iommu=off' : null,
-    has('IVRS') && words(cmdlineParam(cmd, 'amd_iommu')).includes('off') ? 'amd_iommu=off' : null,
-    words(cmdlineParam(cmd, 'iommu')).includes('off') ? 'iommu=off' : null,
+    has('DMAR') && optionList(cmdlineParam(cmd, 'intel_iommu')).includes('off') ? 'intel_iommu=off' : null,
+    has('IVRS') && optionList(cmdlineParam(cmd, 'amd_iommu')).includes('off') ? 'amd_iommu=off' : null,
+    optionList(cmdlineParam(cmd, 'iommu')).includes('off') ? 'iommu=off' : null,
   ].filter((x): x is string => x !== null);
   if (off.length > 0) return `${base}; the kernel command line disables it with ${off.join(' ')}: remove it`;
   const t = h.acpiIommuTables ?? [];
   if (t.some((x) => x.startsWith('DMAR'))) {
-    return words(cmdlineParam(cmd, 'intel_iommu')).includes('on')
+    return optionList(cmdlineParam(cmd, 'intel_iommu')).includes('on')
       ? `${base}, although firmware has VT-d (DMAR) and intel_iommu=on is set: the kernel may lack CONFIG_INTEL_IOMMU or have rejected the DMAR table (see dmesg | grep -i dmar)`
       : `${base}; firmware has VT-d (DMAR) but the kernel did not enable it: add intel_iommu=on to the kernel command line (many distributions leave it off by default)`;
   }

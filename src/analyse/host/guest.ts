@@ -1,6 +1,6 @@
 // Inside a virtual machine the IOMMU, interrupt remapping and VT-x are the hypervisor's to give, not
 // the firmware setup's: the advice names the hypervisor's settings instead. Pure.
-import type { Model } from '../model/types.js';
+import type { Model } from '../../model/types.js';
 
 /** "a virtual machine (QEMU/KVM)", or null when the tree shows no sign of one. */
 export function guestOf(model: Model): { what: string; evidence: string[] } | null {

@@ -1,9 +1,9 @@
 // What `list` shows: groups in numeric order with verdicts, members resolved to devices and
 // names, devices without a group, and the issues found. Pure: model (+ names) in, view out.
-import { CLASS_FILTERS, type ClassFilterName } from '../model/pci-class.js';
-import type { PciAddress } from '../model/pci-address.js';
-import { type PciIds } from '../model/pci-ids.js';
-import type { Device, Group, Issue, MemberRef, Model } from '../model/types.js';
+import { CLASS_FILTERS, type ClassFilterName } from '../../model/pci-class.js';
+import type { PciAddress } from '../../model/pci-address.js';
+import { type PciIds } from '../../model/pci-ids.js';
+import type { Device, Group, Issue, MemberRef, Model } from '../../model/types.js';
 import {
   deviceIndex,
   deviceIsolation,
@@ -12,7 +12,7 @@ import {
   type DeviceIsolation,
   type GroupVerdict,
   type IommuState,
-} from './isolation.js';
+} from '../grouping/isolation.js';
 
 export interface Names {
   className: string | null;

@@ -2,9 +2,9 @@
 // device outside the selection shares (vfio-pci.ids= would take that device too at the next boot),
 // and a selected device the host needs. Pure: model and the shown endpoints in, reasons out.
 import { hostNeeds } from './host-needs.js';
-import { isBridge } from './isolation.js';
-import { vendorDeviceText } from '../model/pci-ids.js';
-import type { Device, Model } from '../model/types.js';
+import { isBridge } from '../grouping/isolation.js';
+import { vendorDeviceText } from '../../model/pci-ids.js';
+import type { Device, Model } from '../../model/types.js';
 
 export interface SharedId {
   id: string;

@@ -1,10 +1,10 @@
 // `explain`: why a device's group is the way it is, by the kernel's grouping rules with its quirks,
 // and whether that accounts for what the kernel did. Where it does not, say so and name the likely
 // cause; never claim a boundary the kernel did not draw.
-import type { Prediction } from './grouping.js';
+import type { Prediction } from './rules.js';
 import { kernelPrediction, likelyCauses, type KernelPrediction } from './kernel-grouping.js';
 import { iommuState, noIommuEvidence } from './isolation.js';
-import type { Device, Model } from '../model/types.js';
+import type { Device, Model } from '../../model/types.js';
 
 /** IOMMU drivers that group PCI devices with pci_device_group(). */
 const PCI_GROUPING = new Set(['intel-vtd', 'amd-vi', 'virtio-iommu', 'arm-smmu-v3']);

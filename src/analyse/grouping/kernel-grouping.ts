@@ -4,11 +4,12 @@
 // know it). Each is tried both ways; the kernel's groups say which it was.
 import { quirkText, type AcsOverride } from './acs.js';
 import { cmdlineOverride } from './acs-params.js';
-import { cmdlineParam, kernelAtLeast } from './findings.js';
-import { busParents, predictGroups, type Prediction } from './grouping.js';
+import { kernelAtLeast } from '../findings/findings.js';
+import { cmdlineParam } from '../../model/cmdline.js';
+import { busParents, predictGroups, type Prediction } from './rules.js';
 import { iommuState, isBridge } from './isolation.js';
 import { QUIRK_SOURCE } from './quirk-table.js';
-import type { Device, Model } from '../model/types.js';
+import type { Device, Model } from '../../model/types.js';
 
 export interface KernelPrediction {
   prediction: Prediction;

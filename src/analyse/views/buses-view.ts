@@ -1,7 +1,7 @@
 // What `buses` shows: per bus that has devices, how many are alone in a group (bridges aside),
 // share a group with other endpoints, or have no group (not isolated). Pure.
-import type { Device, Model } from '../model/types.js';
-import { deviceIndex, deviceIsolation, iommuReport, type DeviceIsolation, type IommuState } from './isolation.js';
+import type { Device, Model } from '../../model/types.js';
+import { deviceIndex, deviceIsolation, iommuReport, type DeviceIsolation, type IommuState } from '../grouping/isolation.js';
 
 export interface BusSummary {
   bus: string;

@@ -1,9 +1,9 @@
 // `tree`: the PCI hierarchy per host bridge, each device under its real parent (from its sysfs
 // path), with its group, where each group begins, and bridges that do not isolate. Pure.
-import { bridgeIsolation, groupedBelow, kernelPrediction, type BridgeIsolation } from './kernel-grouping.js';
-import { deviceIndex, isBridge } from './isolation.js';
-import { parsePciName } from '../model/pci-address.js';
-import type { Device, Model } from '../model/types.js';
+import { bridgeIsolation, groupedBelow, kernelPrediction, type BridgeIsolation } from '../grouping/kernel-grouping.js';
+import { deviceIndex, isBridge } from '../grouping/isolation.js';
+import { parsePciName } from '../../model/pci-address.js';
+import type { Device, Model } from '../../model/types.js';
 
 export interface TreeNode {
   device: Device;

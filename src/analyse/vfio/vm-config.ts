@@ -2,8 +2,8 @@
 // by slot, so that a multifunction device (a GPU and its audio function) keeps one guest slot.
 // Pure: the rendering per hypervisor is in render/emit.ts.
 import type { CheckReport } from './check.js';
-import { pciByAddress } from './grouping.js';
-import type { Model } from '../model/types.js';
+import { pciByAddress } from '../grouping/rules.js';
+import type { Model } from '../../model/types.js';
 
 export interface VmFunction {
   address: string;

@@ -3,7 +3,7 @@
 // opt/ovmf/X-PciMmio64Mb, 32 GiB in releases that do not size it from the guest's address width),
 // so a GPU with a large BAR (resizable BAR at 32 GiB, a 128 or 256 GiB compute GPU BAR) passes to a
 // VM that cannot map it: the guest's driver fails. Pure: the BARs are read by read/read-pci.ts.
-import type { Bar, Device } from '../model/types.js';
+import type { Bar, Device } from '../../model/types.js';
 
 const GiB = 1024 ** 3;
 /** The usual default 64-bit window of a q35 guest (QEMU Q35_PCI_HOST_HOLE64_SIZE_DEFAULT; OVMF's default). */

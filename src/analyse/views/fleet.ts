@@ -1,10 +1,10 @@
 // What the fleet formats (Prometheus, node-feature-discovery) report: host-level facts, counts per
 // bus, and per PCI function its group, driver and whether it is ready for VFIO now. Pure.
-import { checker, isVfioDriver, vendorDevice } from './check.js';
-import { hostReport } from './host-check.js';
+import { checker, isVfioDriver, vendorDevice } from '../vfio/check.js';
+import { hostReport } from '../host/host-check.js';
 import { buildBusesView, type BusSummary } from './buses-view.js';
-import { iommuState } from './isolation.js';
-import type { Model } from '../model/types.js';
+import { iommuState } from '../grouping/isolation.js';
+import type { Model } from '../../model/types.js';
 
 export interface FleetView {
   iommuEnabled: boolean;

@@ -1,7 +1,7 @@
 // `watch`: what changed between two readings of a root. sysfs sends no event for groups, so
 // watching means reading again and comparing: groups appearing or going, members joining or
 // leaving, drivers rebinding (and devices appearing or going). Pure.
-import type { Model } from '../model/types.js';
+import type { Model } from '../../model/types.js';
 
 export type Change =
   | { kind: 'group-added'; group: number; members: string[] }

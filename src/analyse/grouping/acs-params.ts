@@ -4,11 +4,11 @@
 //   pci=disable_acs_redir=DEVICE[;DEVICE...]                   drivers/pci/pci.c
 // DEVICE is pci_dev_str_match()'s syntax: [DOMAIN:]BUS:DEV.FN[/DEV.FN...] (a path from a bridge
 // down), or pci:VENDOR:DEVICE[:SUBVENDOR:SUBDEVICE] where 0 matches any. Pure.
-import { ACS, REQ_ACS_FLAGS } from '../model/config-space.js';
-import type { Device, Model } from '../model/types.js';
+import { ACS, REQ_ACS_FLAGS } from '../../model/config-space.js';
+import type { Device, Model } from '../../model/types.js';
 import type { AcsOverride, ControlChange } from './acs.js';
-import { cmdlineValues } from './findings.js';
-import { pciByAddress } from './grouping.js';
+import { cmdlineValues } from '../../model/cmdline.js';
+import { pciByAddress } from './rules.js';
 import { iommuState } from './isolation.js';
 
 export type AssumedParam =

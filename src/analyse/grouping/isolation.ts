@@ -1,8 +1,9 @@
 // Isolation verdicts: per group (is it a unit that can be passed through alone?), per device,
 // and whether the host has an active IOMMU at all. Pure: model in, verdicts out.
-import { groupDirMissing, indexByPath } from '../model/link.js';
-import { isBridgeClass } from '../model/pci-class.js';
-import type { Device, Group, MemberRef, Model } from '../model/types.js';
+import { parseCmdline, sameParam } from '../../model/cmdline.js';
+import { groupDirMissing, indexByPath } from '../../model/link.js';
+import { isBridgeClass } from '../../model/pci-class.js';
+import type { Device, Group, MemberRef, Model } from '../../model/types.js';
 
 export type GroupVerdictKind =
   /** One endpoint; any other members are bridges (they go along, but nothing else does). */
@@ -147,14 +148,11 @@ export const IOMMU_CMDLINE_KEYS = [
   'vfio.enable_unsafe_noiommu_mode',
 ] as const;
 
-/** The IOMMU-related words of a kernel command line, in the order given. */
+/** The IOMMU-related words of a kernel command line, in the order given, as written. */
 export function iommuCmdlineOptions(cmdline: string): string[] {
-  const words = cmdline.split(/\s+/).filter((w) => w !== '');
-  const end = words.indexOf('--'); // what follows "--" goes to init, not the kernel
-  return (end === -1 ? words : words.slice(0, end)).filter((w) => {
-    const key = w.split('=')[0]!.replace(/_/g, '-');
-    return IOMMU_CMDLINE_KEYS.some((k) => k.replace(/_/g, '-') === key);
-  });
+  return parseCmdline(cmdline)
+    .filter((p) => IOMMU_CMDLINE_KEYS.some((k) => sameParam(k, p.name)))
+    .map((p) => p.raw);
 }
 
 /** The IOMMU state with, when none is active, the evidence for that: what list, buses and tree report. */

@@ -4,8 +4,8 @@
 // our own with `tee -a`. Only devices the analysis decided may move are named.
 import { vendorDevice, type CheckReport, type Move } from './check.js';
 import { shellQuote as q } from './shell-quote.js';
-import type { Model } from '../model/types.js';
-import { cmdlineValues } from './findings.js';
+import type { Model } from '../../model/types.js';
+import { cmdlineValues } from '../../model/cmdline.js';
 
 export interface Step {
   /** The line to paste. */

@@ -1,10 +1,11 @@
 // `host`'s virtualization items, as libvirt's virt-host-validate checks them for QEMU/KVM, plus the
 // VFIO ones beyond the IOMMU: iommufd, VFIO device cdevs, vfio-pci options. Each says what was read;
 // what the tree does not hold is unknown (captures rarely hold /dev), never a failure. Pure.
-import type { FindingCode } from './finding-codes.js';
-import { finding, truthy, type Finding } from './findings.js';
-import { isVfioDriver } from './isolation.js';
-import type { Model } from '../model/types.js';
+import type { FindingCode } from '../findings/finding-codes.js';
+import { finding, type Finding } from '../findings/findings.js';
+import { truthy } from '../../model/cmdline.js';
+import { isVfioDriver } from '../grouping/isolation.js';
+import type { Model } from '../../model/types.js';
 import { guestOf, NESTED } from './guest.js';
 
 export function virtFindings(model: Model): Finding[] {

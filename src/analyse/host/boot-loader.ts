@@ -2,9 +2,10 @@
 // detected from what the root holds (etc/default/grub, etc/kernel/cmdline, proxmox-boot-uuids,
 // loader entries, the boot tools present, os-release). Printed, never run; files are edited by
 // the user (no tee over an existing file). Pure.
-import type { BootFacts, Model } from '../model/types.js';
+import type { BootFacts, Model } from '../../model/types.js';
+import { cmdlineWords } from '../../model/cmdline.js';
 import { parseAssignment, renderAssignment } from './grub-default.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../vfio/shell-quote.js';
 
 export interface BootStep {
   /** The line to show: an instruction, or a command (already shell-quoted). */
@@ -55,7 +56,7 @@ function grubEdit(text: string | null, add: readonly string[], remove: readonly 
   const def = last('GRUB_CMDLINE_LINUX_DEFAULT');
   const lin = last('GRUB_CMDLINE_LINUX');
   const steps: BootStep[] = [];
-  const words = (v: string | null | undefined) => (v ?? '').split(/\s+/).filter(Boolean);
+  const words = (v: string | null | undefined) => cmdlineWords(v ?? '').map((w) => w.raw);
   const edits = [...remove.map((r) => `remove ${r}`), ...add.map((a) => `add ${a}`)].join(', ');
   if (def && (def.a === null || def.a.value === null)) {
     steps.push(say(`In /etc/default/grub, line ${def.n} sets GRUB_CMDLINE_LINUX_DEFAULT in a way this tool does not rewrite (${def.a === null ? 'quoting or syntax it does not parse' : 'a shell expansion'}): ${edits} there by hand`), say(`    ${def.line.trim()}`));
@@ -79,7 +80,7 @@ function grubEdit(text: string | null, add: readonly string[], remove: readonly 
 
 /** A one-line file (etc/kernel/cmdline): the line as it is and as it should be. */
 function lineEdit(file: string, text: string, add: readonly string[], remove: readonly string[]): BootStep[] {
-  const now = text.trim().split(/\s+/).filter(Boolean);
+  const now = cmdlineWords(text).map((w) => w.raw);
   return [say(`In ${file} change the line`), say(`    ${text.trim()}`), say('to'), say(`    ${editWords(now, add, remove).join(' ')}`)];
 }
 

@@ -6,16 +6,17 @@
 //   blocked  driver moves cannot make it work (no IOMMU, a bridge target, a member the host needs, ...)
 //   unknown  a fact that decides the outcome could not be read
 // Every finding says what it does to the outcome (`effect`). Pure: model in, report out.
-import type { Prediction } from './grouping.js';
-import { kernelPrediction } from './kernel-grouping.js';
-import { cmdlineParam, finding, kernelAtLeast, type Finding, type Status } from './findings.js';
-import type { FindingCode } from './finding-codes.js';
+import type { Prediction } from '../grouping/rules.js';
+import { kernelPrediction } from '../grouping/kernel-grouping.js';
+import { finding, kernelAtLeast, type Finding, type Status } from '../findings/findings.js';
+import { cmdlineParam } from '../../model/cmdline.js';
+import type { FindingCode } from '../findings/finding-codes.js';
 import { barWindow, DEFAULT_WINDOW64, sizeText, windowSettings, type BarWindow } from './bar-window.js';
-import { hostReport } from './host-check.js';
+import { hostReport } from '../host/host-check.js';
 import { hostNeeds } from './host-needs.js';
-import { deviceIndex, groupDirMissing, groupLinkUnreadable, iommuState, isBridge, isVfioDriver, noIommuEvidence } from './isolation.js';
-import { lspciClassText, vendorDeviceText, type PciIds } from '../model/pci-ids.js';
-import type { Device, Group, Model } from '../model/types.js';
+import { deviceIndex, groupDirMissing, groupLinkUnreadable, iommuState, isBridge, isVfioDriver, noIommuEvidence } from '../grouping/isolation.js';
+import { lspciClassText, vendorDeviceText, type PciIds } from '../../model/pci-ids.js';
+import type { Device, Group, Model } from '../../model/types.js';
 
 export type Outcome = 'ready' | 'steps' | 'blocked' | 'unknown';
 

@@ -14,9 +14,9 @@
 import { acsEnabled, capsUnknownWhy, DEFAULT_CONTEXT, quirkText, functionKind, isMultifunction, type AcsContext, type AcsResult } from './acs.js';
 import { ALIAS_QUIRKS, type AliasQuirk } from './quirk-table.js';
 import { iommuState } from './isolation.js';
-import type { Device, Model } from '../model/types.js';
-import { PCIE_TYPE as T } from '../model/config-space.js';
-import { parsePciName } from '../model/pci-address.js';
+import type { Device, Model } from '../../model/types.js';
+import { PCIE_TYPE as T } from '../../model/config-space.js';
+import { parsePciName } from '../../model/pci-address.js';
 
 export interface Edge {
   /** The device that joins. */

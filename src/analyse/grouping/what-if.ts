@@ -2,11 +2,11 @@
 // command line, which groups split or merge, and what that does to check's outcome. Pure.
 import type { ControlChange } from './acs.js';
 import { cmdlineSetsAcs, controlChanges, mergeOverrides, type AssumedParam } from './acs-params.js';
-import { checkTargets, type Outcome } from './check.js';
-import { kernelAtLeast } from './findings.js';
-import { predictGroups, type Prediction } from './grouping.js';
+import { checkTargets, type Outcome } from '../vfio/check.js';
+import { kernelAtLeast } from '../findings/findings.js';
+import { predictGroups, type Prediction } from './rules.js';
 import { kernelGroupsByAddress, type KernelPrediction } from './kernel-grouping.js';
-import type { Device, Group, Model } from '../model/types.js';
+import type { Device, Group, Model } from '../../model/types.js';
 import { iommuState } from './isolation.js';
 
 export interface GroupChange {

@@ -5,8 +5,9 @@
 // the architecture isolates them itself (s390, arch_is_isolated_msi). Before 6.3 the same facts
 // under other names: IOMMU_CAP_INTR_REMAP on x86, any IRQ_DOMAIN_FLAG_MSI_REMAP domain (an ITS) on Arm.
 // POWER's VFIO backend (sPAPR TCE) does not ask. Pure: model in, one finding out.
-import { cmdlineParam, finding, type Finding } from './findings.js';
-import type { Model } from '../model/types.js';
+import { finding, type Finding } from '../findings/findings.js';
+import { cmdlineParam, optionList } from '../../model/cmdline.js';
+import type { Model } from '../../model/types.js';
 import { guestOf, VIOMMU } from './guest.js';
 
 /** Intel VT-d ecap bit 3: interrupt remapping supported. */
@@ -16,7 +17,6 @@ const DMAR_INTR_REMAP = 1;
 
 export type Arch = 'x86' | 'arm64' | 'power' | 's390';
 
-const words = (v: string | null) => (v === null ? [] : v.split(','));
 
 /** The architecture, from the first fact that shows it; null when none does. */
 export function platformArch(model: Model): Arch | null {
@@ -63,7 +63,7 @@ export function msiIsolation(model: Model, active: boolean): MsiIsolation {
   if (!active) return r('info', 'not applicable: no active IOMMU', []);
   if (arch === 'power') return r('ok', 'not needed: VFIO on POWER uses the sPAPR TCE IOMMU, which does not refuse groups for MSI isolation', [h.deviceTree ? h.deviceTree.path : 'sys/firmware']);
   if (arch === 's390') return r('ok', 'not needed: s390 isolates MSIs itself (the kernel\'s arch_is_isolated_msi)', ['sys/class/iommu']);
-  if (arch === 'x86' && words(cmdlineParam(h.cmdline, 'intremap')).includes('off')) {
+  if (arch === 'x86' && optionList(cmdlineParam(h.cmdline, 'intremap')).includes('off')) {
     return r('warn', `disabled on the kernel command line (intremap=off): ${REFUSES}`, ['proc/cmdline']);
   }
 

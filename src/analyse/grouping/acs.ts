@@ -1,8 +1,8 @@
 // The kernel's ACS test, pci_acs_enabled(dev, REQ_ACS_FLAGS) in drivers/pci/pci.c: first the
 // device quirks (pci_dev_specific_acs_enabled, table in quirk-table.ts), then - on kernels with
 // the out-of-tree override patch - pcie_acs_override, then the ACS capability in config space.
-import { ACS, PCIE_TYPE as T, PCIE_TYPE_NAMES, REQ_ACS_FLAGS } from '../model/config-space.js';
-import type { Device } from '../model/types.js';
+import { ACS, PCIE_TYPE as T, PCIE_TYPE_NAMES, REQ_ACS_FLAGS } from '../../model/config-space.js';
+import type { Device } from '../../model/types.js';
 import { ACS_QUIRKS, INTEL_PCH_ROOT_PORTS, inRanges, type AcsQuirk } from './quirk-table.js';
 
 export interface QuirkRef {
