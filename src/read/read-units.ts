@@ -1,5 +1,6 @@
 // Reads the IOMMU units in sys/class/iommu: name, kind and the devices each unit lists.
 import type { ErrorMap, IommuKind, IommuUnit, Issue } from '../model/types.js';
+import { kindOfUnit } from '../model/iommu-kinds.js';
 import { readError } from './read-groups.js';
 import { type SysRoot } from './sysfs-root.js';
 
@@ -47,17 +48,7 @@ export function readUnits(sys: SysRoot, issues: Issue[], withDevices = true): Io
   return units;
 }
 
-/**
- * Unit kind from the kernel's naming (drivers/iommu/*): Intel "dmar<N>" with an intel-iommu/
- * directory, AMD "ivhd<N>" with amd-iommu/, SMMUv3 "smmu3.<phys>", SMMUv2 "smmu.<phys>",
- * s390 "s390-iommu.<fid>", virtio-iommu named after its virtio device.
- */
+/** Unit kind from the kernel's naming (drivers/iommu/*): the rows of model/iommu-kinds.ts. */
 export function unitKind(name: string, path: string, entries: readonly string[]): IommuKind {
-  if (entries.includes('intel-iommu') || /^dmar\d+$/.test(name)) return 'intel-vtd';
-  if (entries.includes('amd-iommu') || /^ivhd\d+$/.test(name)) return 'amd-vi';
-  if (name.startsWith('smmu3.')) return 'arm-smmu-v3';
-  if (name.startsWith('smmu.')) return 'arm-smmu';
-  if (name.startsWith('s390-iommu')) return 's390';
-  if (/^virtio\d+$/.test(name) || /\/virtio\d+(\/|$)/.test(path)) return 'virtio-iommu';
-  return 'unknown';
+  return kindOfUnit(name, path, entries);
 }

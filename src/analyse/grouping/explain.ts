@@ -1,13 +1,12 @@
 // `explain`: why a device's group is the way it is, by the kernel's grouping rules with its quirks,
 // and whether that accounts for what the kernel did. Where it does not, say so and name the likely
 // cause; never claim a boundary the kernel did not draw.
+import { IOMMU_KINDS } from '../../model/iommu-kinds.js';
 import type { Prediction } from './rules.js';
 import { kernelPrediction, likelyCauses, type KernelPrediction } from './kernel-grouping.js';
 import { iommuState, noIommuEvidence } from './isolation.js';
 import type { Device, Model } from '../../model/types.js';
 
-/** IOMMU drivers that group PCI devices with pci_device_group(). */
-const PCI_GROUPING = new Set(['intel-vtd', 'amd-vi', 'virtio-iommu', 'arm-smmu-v3']);
 
 export interface Explanation {
   device: string;
@@ -57,7 +56,7 @@ export function explain(model: Model, d: Device, kp: KernelPrediction = kernelPr
   if (uncovered.length > 0) {
     lines.push(`The kernel gave ${uncovered.join(', ')} no IOMMU group at all: the IOMMU does not cover ${uncovered.length === 1 ? 'it' : 'them'} (${uncovered.length === 1 ? 'it' : 'they'} cannot be passed through), so the rules' grouping does not apply to ${uncovered.length === 1 ? 'it' : 'them'}; ${COVERAGE}.`);
   }
-  const own = model.units.length > 0 && model.units.every((u) => !PCI_GROUPING.has(u.kind));
+  const own = model.units.length > 0 && model.units.every((u) => !IOMMU_KINDS[u.kind].pciGrouping);
   if (nonPci.length > 0) lines.push(`group ${g.id} also holds ${nonPci.join(', ')}, not on the PCI bus: grouped by the IOMMU driver's own rules`);
   // What the kernel's groups showed about boot-time facts, where this group depends on them.
   const relevant = pred.pchPorts.filter((a) => all.includes(a) || lines.some((l) => l.includes(a)));

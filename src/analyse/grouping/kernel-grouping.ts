@@ -2,6 +2,7 @@
 // reach sysfs: whether the kernel enabled its Intel PCH ACS workaround at boot, and whether a
 // pcie_acs_override on the command line took effect (only kernels with the out-of-tree patch
 // know it). Each is tried both ways; the kernel's groups say which it was.
+import { IOMMU_KINDS } from '../../model/iommu-kinds.js';
 import { quirkText, type AcsOverride } from './acs.js';
 import { cmdlineOverride } from './acs-params.js';
 import { kernelAtLeast } from '../findings/findings.js';
@@ -105,7 +106,7 @@ export function likelyCauses(model: Model, kernelMergedMore: boolean): string[] 
   const release = model.host.kernelRelease;
   const newer = kernelAtLeast(release, 6, 19) === true;
   if (kernelMergedMore) {
-    causes.push(`a DMA alias sysfs does not show${model.units.some((u) => u.kind === 'amd-vi') ? ' (the AMD IOMMU adds aliases from the firmware\'s IVRS table)' : ''}`);
+    causes.push(`a DMA alias sysfs does not show${model.units.some((u) => IOMMU_KINDS[u.kind].firmwareAliases) ? ' (the AMD IOMMU adds aliases from the firmware\'s IVRS table)' : ''}`);
   } else {
     causes.push(`an ACS quirk not in this tool's table (${QUIRK_SOURCE.kernel}, ${QUIRK_SOURCE.files[0]}) or added by a distribution patch`);
     if (cmdlineParam(model.host.cmdline, 'pcie_acs_override') === null) causes.push('an override this command line does not show');

@@ -11,6 +11,7 @@
 //   5. Otherwise a group of its own.
 // ACS is the kernel's test with its quirks (acs.ts). Parents are probed before children, so
 // "join X's group" is a union with X. Where a fact is missing the device is "unknown", never guessed.
+import { IOMMU_KINDS } from '../../model/iommu-kinds.js';
 import { acsEnabled, capsUnknownWhy, DEFAULT_CONTEXT, quirkText, functionKind, isMultifunction, type AcsContext, type AcsResult } from './acs.js';
 import { ALIAS_QUIRKS, type AliasQuirk } from './quirk-table.js';
 import { iommuState } from './isolation.js';
@@ -95,7 +96,7 @@ function realDmaDevice(d: Device): string | null {
 
 function contextFor(model: Model, over: Partial<AcsContext> = {}): AcsContext {
   const tables = model.host.acpiIommuTables;
-  const ivrs = tables !== null ? tables.some((t) => t.startsWith('IVRS')) : model.units.some((u) => u.kind === 'amd-vi') ? true : null;
+  const ivrs = tables !== null ? tables.some((t) => t.startsWith('IVRS')) : model.units.some((u) => IOMMU_KINDS[u.kind].firmwareAliases) ? true : null;
   // A VMD domain's bus is a root bus too (pci_is_root_bus).
   return { ...DEFAULT_CONTEXT, ivrs, onRootBus: (d) => busParents(d).length === 0, iommuOff: !iommuState(model).active, ...over };
 }

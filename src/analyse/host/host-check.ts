@@ -1,6 +1,7 @@
 // `host`: is this machine ready for VFIO passthrough at all? Each item is ok / info / warn / fail
 // / unknown with the evidence read. Pure: model in, findings out (see ../shared design notes,
 // section 2 "Command line" and sections 3-4).
+import { tableKindName } from '../../model/iommu-kinds.js';
 import { finding, type Finding } from '../findings/findings.js';
 import { cmdlineParam, optionList, parseCmdline, truthy } from '../../model/cmdline.js';
 import { iommuState, plural } from '../grouping/isolation.js';
@@ -185,8 +186,7 @@ function notActiveText(model: Model): string {
 }
 
 function tableText(t: string): string {
-  const kind: Record<string, string> = { DMAR: 'Intel VT-d', IVRS: 'AMD-Vi', IORT: 'Arm SMMU', VIOT: 'virtio-iommu' };
-  return `${t} (${kind[t.replace(/\d+$/, '')] ?? '?'})`;
+  return `${t} (${tableKindName(t) ?? '?'})`;
 }
 
 function errOr(err: string | undefined, otherwise: string): string {

@@ -5,6 +5,7 @@
 // the architecture isolates them itself (s390, arch_is_isolated_msi). Before 6.3 the same facts
 // under other names: IOMMU_CAP_INTR_REMAP on x86, any IRQ_DOMAIN_FLAG_MSI_REMAP domain (an ITS) on Arm.
 // POWER's VFIO backend (sPAPR TCE) does not ask. Pure: model in, one finding out.
+import { IOMMU_KINDS, type Arch } from '../../model/iommu-kinds.js';
 import { finding, type Finding } from '../findings/findings.js';
 import { cmdlineParam, optionList } from '../../model/cmdline.js';
 import type { Model } from '../../model/types.js';
@@ -15,23 +16,23 @@ const ECAP_IR = 1n << 3n;
 /** DMAR flags bit 0 (INTR_REMAP): the platform offers interrupt remapping. */
 const DMAR_INTR_REMAP = 1;
 
-export type Arch = 'x86' | 'arm64' | 'power' | 's390';
-
+export type { Arch };
 
 /** The architecture, from the first fact that shows it; null when none does. */
 export function platformArch(model: Model): Arch | null {
   const h = model.host;
-  const kinds = new Set(model.units.map((u) => u.kind));
+  const unitArchs = new Set(model.units.map((u) => IOMMU_KINDS[u.kind].arch));
   if (h.deviceTree && h.deviceTree.power) return 'power';
-  if (kinds.has('s390')) return 's390';
+  if (unitArchs.has('s390')) return 's390';
   const cpu = h.virt?.cpu?.arch;
   if (cpu === 'x86' || cpu === 'arm64') return cpu;
-  if (kinds.has('intel-vtd') || kinds.has('amd-vi')) return 'x86';
-  if (kinds.has('arm-smmu-v3') || kinds.has('arm-smmu')) return 'arm64';
-  // DMAR/IVRS (x86 IOMMUs) and HPET are x86's; IORT and GTDT (generic timer) Arm's.
+  if (unitArchs.has('x86')) return 'x86';
+  if (unitArchs.has('arm64')) return 'arm64';
+  // An IOMMU kind's table (DMAR/IVRS x86, IORT Arm) or HPET (x86) / GTDT (Arm's generic timer).
   const t = (h.acpiTables ?? []).map((n) => n.replace(/\d+$/, ''));
-  if (t.some((n) => n === 'DMAR' || n === 'IVRS' || n === 'HPET')) return 'x86';
-  if (t.some((n) => n === 'IORT' || n === 'GTDT')) return 'arm64';
+  const tableOf = (arch: Arch, own: string) => t.some((n) => n === own || Object.values(IOMMU_KINDS).some((k) => k.arch === arch && k.acpiTable === n));
+  if (tableOf('x86', 'HPET')) return 'x86';
+  if (tableOf('arm64', 'GTDT')) return 'arm64';
   return null;
 }
 
@@ -48,7 +49,7 @@ const REFUSES = 'VFIO refuses devices without it unless allow_unsafe_interrupts 
 export function msiIsolation(model: Model, active: boolean): MsiIsolation {
   const h = model.host;
   const arch = platformArch(model);
-  const x86Units = model.units.filter((u) => u.kind === 'intel-vtd' || u.kind === 'amd-vi');
+  const x86Units = model.units.filter((u) => IOMMU_KINDS[u.kind].remapsX86Interrupts);
   const others = [...new Set(model.units.filter((u) => !x86Units.includes(u)).map((u) => u.kind))];
   const fix =
     arch === 'x86' && guestOf(model)

@@ -6,6 +6,7 @@
 //   blocked  driver moves cannot make it work (no IOMMU, a bridge target, a member the host needs, ...)
 //   unknown  a fact that decides the outcome could not be read
 // Every finding says what it does to the outcome (`effect`). Pure: model in, report out.
+import { IOMMU_KINDS } from '../../model/iommu-kinds.js';
 import type { Prediction } from '../grouping/rules.js';
 import { kernelPrediction } from '../grouping/kernel-grouping.js';
 import { finding, kernelAtLeast, type Finding, type Status } from '../findings/findings.js';
@@ -391,7 +392,7 @@ function groupFindings(ctx: Ctx, g: Group, out: CheckFinding[]): void {
   }
   const direct = (g.reservedRegions ?? []).filter((r) => r.type === 'direct');
   if (direct.length > 0) {
-    const refuses = kernelAtLeast(h.kernelRelease, 6, 6) === true || model.units.some((u) => u.kind === 'intel-vtd');
+    const refuses = kernelAtLeast(h.kernelRelease, 6, 6) === true || model.units.some((u) => IOMMU_KINDS[u.kind].refusesDirectRegions);
     out.push(
       f(
         'DIRECT_RESERVED_REGION',
