@@ -5,7 +5,7 @@ import { parsePciName, parseUserAddress } from '../dist/model/pci-address.js';
 import { parseReservedRegions } from '../dist/model/reserved-regions.js';
 import { PciIds, lspciClassText, lspciDeviceText } from '../dist/model/pci-ids.js';
 import { shellQuote, visible, safeJson, safeJsonChunks, field } from '../dist/render/safe-text.js';
-import { colourLevel } from '../dist/commands/common.js';
+import { colourLevel } from '../dist/cli/colour.js';
 import { iommuCmdlineOptions } from '../dist/analyse/grouping/isolation.js';
 import { unitKind } from '../dist/read/read-units.js';
 import { resolveLinkText } from '../dist/read/sysfs-root.js';

@@ -8,6 +8,7 @@ import type { Device, Group, HostFacts, IommuUnit, Issue, MemberRef, Model } fro
 
 export interface RawModel {
   root: string;
+  live: boolean;
   groupsDir: Model['groupsDir'];
   groups: RawGroup[];
   devices: Device[];
@@ -131,6 +132,7 @@ export function linkModel(raw: RawModel): Model {
 
   return {
     root: raw.root,
+    live: raw.live,
     groupsDir: raw.groupsDir,
     groups,
     devices: raw.devices,

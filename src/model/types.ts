@@ -300,6 +300,8 @@ export interface NetInterface {
 
 export interface Model {
   root: string;
+  /** The tree is this machine's own (root /): /dev and /proc/self describe the host the tool runs on. */
+  live: boolean;
   /** State of sys/kernel/iommu_groups itself. */
   groupsDir: 'present' | 'absent' | 'unreadable';
   groups: Group[];

@@ -120,7 +120,7 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     dmarFlags,
     devNodes: readDevNodes(sys, errors),
     ...readStorage(sys, errors, unresolved.block),
-    memlock: sys.root === '/' ? readMemlock(keep('memlock', sys.readText('proc/self/limits'))) : null,
+    memlock: sys.live ? readMemlock(keep('memlock', sys.readText('proc/self/limits'))) : null,
     netInterfaces: readNetInterfaces(sys, errors, unresolved.net),
     unresolved,
     ...routeFacts(readDefaultRoutes(sys, errors)),

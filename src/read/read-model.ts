@@ -33,6 +33,7 @@ export function readModel(root: string, { preflight = false, recorder = null as 
   issues.push(...escapeIssues(sys));
   return linkModel({
     root: sys.root,
+    live: sys.live,
     groupsDir: groups.state,
     groups: groups.groups,
     devices: devices.devices,

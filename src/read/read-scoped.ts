@@ -78,7 +78,7 @@ export function readScopedModel(root: string, targets: { names: string[]; groups
   const host = readHost(sys, true, drivers);
   const units = readUnits(sys, issues, false);
   issues.push(...escapeIssues(sys));
-  const model = linkModel({ root: sys.root, groupsDir: 'present', groups: [...groups.values()].sort((a, b) => a.id - b.id), devices: read_.sort((a, b) => (a.name < b.name ? -1 : 1)), buses: ['pci'], units, host, issues });
+  const model = linkModel({ root: sys.root, live: sys.live, groupsDir: 'present', groups: [...groups.values()].sort((a, b) => a.id - b.id), devices: read_.sort((a, b) => (a.name < b.name ? -1 : 1)), buses: ['pci'], units, host, issues });
   return { ...model, scope: { read: read_.map((d) => d.name).sort(), idsOnly: 0 } };
 }
 

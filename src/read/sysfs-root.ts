@@ -116,7 +116,8 @@ export class SysRoot {
   /** Entries such listings showed are not regular files, directories or links. */
   private readonly special = new Set<string>();
   /** The live host: the kernel's own tree, read as it is (no resolution, no recorded errors). */
-  private readonly live: boolean;
+  /** The root is / : this machine's own tree. */
+  readonly live: boolean;
 
   /** Entries a snapshot could not read on its source (snapshot-meta/unreadable.txt): read as such. */
   private readonly recordedUnreadable: Map<string, string>;

@@ -1,12 +1,14 @@
-// Shell completion for bash and zsh, generated from the commands, options and choices commander
-// knows, so it cannot drift from the CLI: each command offers only its own options and formats.
+// Shell completion for bash and zsh, generated from the command table (cli/spec.ts), so it cannot
+// drift from the CLI: each command offers only its own options and formats.
 // zsh runs the same function through bashcompinit.
+import { allOptions } from '../cli/common-options.js';
+import type { CommandSpec as Command } from '../cli/spec.js';
 //
 // bash splits a word at the colons of COMP_WORDBREAKS, so "0000:00:0<Tab>" would reach the
 // function as "0000" ":" "00" ":" "0" and complete to "0000:00:0000:00:0". The function reads
 // the word from the line itself (COMP_LINE up to COMP_POINT) and, in bash, hands back only what
 // follows the last colon, as bash-completion's __ltrim_colon_completions does.
-export interface CommandSpec {
+export interface CompletionSpec {
   name: string;
   options: string[];
   /** Values per option (commander's choices, and --class's names). */
@@ -19,7 +21,28 @@ export interface CommandSpec {
   paths?: boolean;
 }
 
-export function completionScript(shell: 'bash' | 'zsh', commands: readonly CommandSpec[]): string {
+/** What completion needs of each command in the table: option names, their values, its arguments. */
+export function completionSpecs(table: readonly Command[]): CompletionSpec[] {
+  return table.map((c) => {
+    const options = allOptions(c);
+    const values: Record<string, string[]> = {};
+    for (const o of options) if (o.choices) values[long(o.flags)] = [...o.choices];
+    for (const o of options) if (o.complete) values[long(o.flags)] = [...o.complete];
+    const arg = c.args?.[0];
+    return {
+      name: c.name,
+      options: [...options.map((o) => long(o.flags)), '--help'],
+      values,
+      ...(arg?.choices ? { argValues: [...arg.choices] } : {}),
+      ...(c.complete === 'addresses' ? { addresses: true } : {}),
+      ...(c.complete === 'paths' ? { paths: true } : {}),
+    };
+  });
+}
+
+const long = (flags: string) => flags.split(' ')[0]!;
+
+export function completionScript(shell: 'bash' | 'zsh', commands: readonly CompletionSpec[]): string {
   const cases = commands
     .map((c) => {
       const vals = Object.entries(c.values).map(([o, v]) => `${o}) vals=${sq(v.join(' '))} ;;`);

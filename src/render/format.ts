@@ -3,8 +3,8 @@ import type { Device } from '../model/types.js';
 import { hex } from '../model/pci-address.js';
 
 /** What `list` can print; other commands take a subset (each command's --help lists its own). */
-export const FORMATS = ['table', 'json', 'plain', 'legacy', 'ids', 'addresses', 'prometheus', 'nfd'] as const;
-export type Format = (typeof FORMATS)[number];
+export const LIST_FORMATS = ['table', 'json', 'plain', 'legacy', 'ids', 'addresses', 'prometheus', 'nfd'] as const;
+export type Format = (typeof LIST_FORMATS)[number];
 
 /** The formats of buses, host, check and explain. */
 export const REPORT_FORMATS = ['table', 'json', 'plain'] as const;
@@ -41,6 +41,7 @@ export function linkFact(value: string | null, error: string | undefined, absent
 
 /** The formats of tree. */
 export const TREE_FORMATS = ['table', 'plain', 'dot'] as const;
+export type TreeFormat = (typeof TREE_FORMATS)[number];
 
 /**
  * SR-IOV role, for people and plain output: "pf 2/7" (VFs enabled / the most it can have; "?" where

@@ -118,7 +118,7 @@ const vm = guestOf(model);
   }
 
   // Memlock, live host only
-  if (model.root === '/') {
+  if (model.live) {
     if (h.memlock === null) out.push(finding('MEMLOCK', 'unknown', 'limits', 'RLIMIT_MEMLOCK not readable from /proc/self/limits', ['proc/self/limits']));
     else if (h.memlock.soft === null) out.push(finding('MEMLOCK', 'ok', 'limits', 'RLIMIT_MEMLOCK is unlimited', ['proc/self/limits']));
     else {

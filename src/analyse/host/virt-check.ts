@@ -11,7 +11,7 @@ import { guestOf, NESTED } from './guest.js';
 export function virtFindings(model: Model): Finding[] {
   const h = model.host;
   const v = h.virt;
-  const live = model.root === '/';
+  const live = model.live;
   const out: Finding[] = [];
   if (v === null) return out;
   const nodes = v.nodes;

@@ -4,7 +4,7 @@ import type { Target } from '../analyse/vfio/check.js';
 import { type AppError, UsageError } from '../errors.js';
 import { formatPciAddress, parseUserAddress } from '../model/pci-address.js';
 import type { Device, Model } from '../model/types.js';
-import { parseGroupOption, requireGroups } from './common.js';
+import { parseGroupOption, requireGroups } from './selectors.js';
 
 const ID = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
 

@@ -1,0 +1,69 @@
+// `check`: can these devices go to a VM, and what must happen first? Printed, never run.
+import { checkTargets } from '../../analyse/vfio/check.js';
+import { buildPlan } from '../../analyse/vfio/plan.js';
+import type { Context } from '../../cli/context.js';
+import { outcomeResult, type Result } from '../../cli/exit.js';
+import { resolveTargets } from '../../cli/targets.js';
+import { UsageError } from '../../errors.js';
+import { formatPciAddress, parseUserAddress } from '../../model/pci-address.js';
+import { readModel } from '../../read/read-model.js';
+import { readScopedModel, withOtherIds } from '../../read/read-scoped.js';
+import type { EmitKind } from '../../render/emit.js';
+import type { ReportFormat } from '../../render/format.js';
+import { write } from '../../render/renderer.js';
+import { CHECK_RENDERERS } from '../../render/views/check.js';
+import { emitVmConfig } from './emit.js';
+
+export interface CheckOptions {
+  group?: string;
+  strict?: boolean;
+  emit?: EmitKind;
+  xVga?: boolean;
+  vmid?: string;
+  domain?: string;
+}
+
+/** --vmid and --domain name a VM to read, and go with the --emit they belong to. */
+function checkEmitOptions(opts: CheckOptions): void {
+  if (opts.vmid !== undefined && !/^[1-9][0-9]{2,8}$/.test(opts.vmid)) throw new UsageError(`--vmid ${opts.vmid}: not a Proxmox VM id (a number from 100 to 999999999)`, 'e.g. --emit proxmox --vmid 101');
+  if (opts.domain !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,199}$/.test(opts.domain)) throw new UsageError(`--domain: not a libvirt domain name this tool reads (letters, digits, _ . + -)`, 'e.g. --emit libvirt --domain win11');
+  const needsEmit = opts.vmid !== undefined ? '--vmid' : opts.domain !== undefined ? '--domain' : opts.xVga ? '--x-vga' : null;
+  if (needsEmit !== null && opts.emit === undefined) throw new UsageError(`${needsEmit} goes with --emit`, 'e.g. iommu-groups check 01:00.0 --emit proxmox --vmid 101');
+  if (opts.vmid !== undefined && opts.emit !== 'proxmox') throw new UsageError('--vmid goes with --emit proxmox', 'e.g. iommu-groups check 01:00.0 --emit proxmox --vmid 101');
+  if (opts.domain !== undefined && opts.emit !== 'libvirt') throw new UsageError('--domain goes with --emit libvirt', 'e.g. iommu-groups check 01:00.0 --emit libvirt --domain win11');
+}
+
+/**
+ * check of PCI addresses (or --group N) reads the targets' part of the tree (read-scoped.ts);
+ * a vendor:device target, or a case the scoped read cannot answer, reads everything.
+ */
+function scopedRead(root: string, specs: readonly string[], group: string | undefined) {
+  const names: string[] = [];
+  for (const spec of specs) {
+    const a = parseUserAddress(spec);
+    if (!a.ok) return null;
+    names.push(formatPciAddress(a.address));
+  }
+  const groups = group === undefined ? [] : /^(0|[1-9][0-9]{0,8})$/.test(group) ? [Number(group)] : null;
+  if (groups === null || (names.length === 0 && groups.length === 0)) return null;
+  return readScopedModel(root, { names, groups });
+}
+
+export async function runCheck(ctx: Context, targets: string[], opts: CheckOptions): Promise<Result> {
+  checkEmitOptions(opts);
+  const r = CHECK_RENDERERS[ctx.format as ReportFormat];
+  const root = ctx.root();
+  const model = scopedRead(root, targets, opts.group) ?? readModel(root, { preflight: true });
+  const report = checkTargets(model, resolveTargets(model, targets, opts.group), { strict: opts.strict === true, ids: r.names ? ctx.names() : null });
+  // A scoped read learns the other functions' ids only when a plan can use them.
+  const plan = buildPlan(model.scope && (report.outcome === 'ready' || report.outcome === 'steps') ? withOtherIds(root, model) : model, report);
+  if (opts.emit !== undefined) {
+    // The VM configuration alone on stdout; the exit code stays the request's.
+    const emitted = emitVmConfig(ctx, model, report, targets, { ...opts, emit: opts.emit });
+    ctx.warnIssues(model, false);
+    return emitted === 'usage' ? 'usage' : outcomeResult(report.outcome);
+  }
+  write(await r.render({ report, plan, issues: model.issues }, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
+  ctx.warnIssues(model, r.inlineIssues);
+  return outcomeResult(report.outcome);
+}

@@ -1,0 +1,47 @@
+// `list`: every group with its members and a verdict, with filters.
+import type { Context } from '../../cli/context.js';
+import type { Result } from '../../cli/exit.js';
+import { requireGroups } from '../../cli/selectors.js';
+import { buildListView, type ListView } from '../../analyse/views/list-view.js';
+import { UsageError } from '../../errors.js';
+import { readModel } from '../../read/read-model.js';
+import type { Format } from '../../render/format.js';
+import { write } from '../../render/renderer.js';
+import { LIST_RENDERERS, type ListRenderer } from '../../render/views/list.js';
+import { parseFilter, requireMatches, type ListOptions } from './filter.js';
+import { pasteOutput } from './paste.js';
+
+export async function runList(ctx: Context, opts: ListOptions): Promise<Result> {
+  const filter = parseFilter(opts);
+  const r: ListRenderer = LIST_RENDERERS[ctx.format as Format];
+  const root = ctx.root();
+  if (r.scope === 'whole-host') {
+    if (Object.keys(filter).length > 0) throw new UsageError(`--format ${ctx.format} reports the whole host`, 'drop --group, --device, --class, --vendor, --driver and --related');
+    const model = readModel(root, { preflight: true });
+    write(await r.render(model, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
+    ctx.warnIssues(model, r.inlineIssues);
+    return 'ok'; // no IOMMU is a value here (iommu_groups_iommu_enabled 0), not an error
+  }
+  const ids = ctx.names();
+  // What is pasted is checked against the host's needs (mounts, routes), so those facts are read too.
+  const model = readModel(root, { preflight: r.hostFacts });
+  if (filter.group) requireGroups(model, filter.group);
+  requireMatches(model, filter, opts);
+  const view = buildListView(model, r.scope === 'view' && r.wholeGroups ? { ...filter, wholeGroups: true } : filter, ids);
+  const rendered = await r.render({ model, view }, ctx.env());
+  if (r.scope === 'paste') return pasteOutput(ctx, model, view, r, rendered.out as string);
+  write(rendered, (s) => ctx.out(s), (s) => ctx.io.err(s));
+  return afterOutput(ctx, model, view, r);
+}
+
+/** Issues, the IOMMU state and an empty filter result, told on stderr and in the exit code. */
+export function afterOutput(ctx: Context, model: Parameters<typeof ctx.warnIssues>[0], view: ListView, r: Pick<ListRenderer, 'inlineIssues' | 'saysNoIommu'>): Result {
+  ctx.warnIssues(model, r.inlineIssues);
+  const tail = ctx.iommuTail(view.iommu, r.saysNoIommu === true);
+  if (tail !== 'ok') return tail;
+  if (view.filtered && view.groups.length === 0 && view.ungrouped.length === 0) {
+    ctx.io.err('iommu-groups: no device matches the filters\n');
+    return 'no-match';
+  }
+  return 'ok';
+}

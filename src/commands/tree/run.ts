@@ -1,0 +1,37 @@
+// `tree`: the PCI topology with group boundaries, as text or Graphviz DOT.
+import { iommuReport } from '../../analyse/grouping/isolation.js';
+import { buildTreeView, type TreeFilter } from '../../analyse/views/tree-view.js';
+import type { Context } from '../../cli/context.js';
+import type { Result } from '../../cli/exit.js';
+import { parseDeviceOption, parseGroupOption, requireGroups } from '../../cli/selectors.js';
+import { formatPciAddress } from '../../model/pci-address.js';
+import { readModel } from '../../read/read-model.js';
+import type { TreeFormat } from '../../render/format.js';
+import { write } from '../../render/renderer.js';
+import { TREE_RENDERERS } from '../../render/views/tree.js';
+
+export interface TreeOptions {
+  /** Repeatable, comma lists: the union of what each keeps. */
+  group?: string[];
+  device?: string[];
+}
+
+export async function runTree(ctx: Context, opts: TreeOptions): Promise<Result> {
+  const filter: TreeFilter = {};
+  if (opts.group !== undefined) filter.group = opts.group.map(parseGroupOption);
+  if (opts.device !== undefined) filter.device = opts.device.map((d) => formatPciAddress(parseDeviceOption(d)));
+  const r = TREE_RENDERERS[ctx.format as TreeFormat];
+  const root = ctx.root();
+  ctx.names();
+  const model = readModel(root);
+  if (filter.group) requireGroups(model, filter.group);
+  const view = buildTreeView(model, filter);
+  if (view.empty && (filter.group !== undefined || filter.device !== undefined)) {
+    // Nothing to draw: no legend either, just the reason.
+    ctx.io.err('iommu-groups: no device matches the filters\n');
+    return 'no-match';
+  }
+  write(await r.render(view, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
+  ctx.warnIssues(model, r.inlineIssues);
+  return ctx.iommuTail(iommuReport(model), r.saysNoIommu === true);
+}
