@@ -26,94 +26,9 @@ export function groupDirMissing(g: Group): boolean {
 export function linkModel(raw: RawModel): Model {
   const issues = [...raw.issues];
   linkSiblings(raw.devices);
-
   const byPath = indexByPath(raw.devices);
-
-  const groups: Group[] = [];
-  const groupById = new Map<number, Group>();
-  const listedIn = new Map<string, number[]>();
-  for (const rg of raw.groups) {
-    const members: MemberRef[] = rg.memberPaths.map((p) => {
-      const d = byPath.get(p);
-      (listedIn.get(p) ?? listedIn.set(p, []).get(p)!).push(rg.id);
-      return { bus: d?.bus ?? null, name: d?.name ?? lastPart(p), path: p, seenIn: 'group' };
-    });
-    const g: Group = {
-      id: rg.id,
-      dir: rg.dir,
-      type: rg.type,
-      name: rg.name,
-      reservedRegions: rg.reservedRegions,
-      members,
-      errors: rg.errors,
-    };
-    groups.push(g);
-    groupById.set(g.id, g);
-  }
-
-  for (const [p, ids] of listedIn) {
-    if (ids.length > 1) {
-      issues.push({
-        code: 'DEVICE_IN_SEVERAL_GROUPS',
-        subject: p,
-        message: `listed by groups ${ids.join(', ')}`,
-      });
-    }
-  }
-
-  for (const d of raw.devices) {
-    const listing = listedIn.get(d.path) ?? [];
-    if (d.group === null) {
-      // An unreadable link (or device directory) is not a missing one.
-      if (listing.length > 0 && !('group' in d.errors) && !('device' in d.errors)) {
-        issues.push({
-          code: 'GROUP_MEMBER_LINK_MISSING',
-          subject: d.name,
-          message: `group ${listing.join(', ')} lists ${d.name} but the device has no iommu_group link (a hotplug in progress?)`,
-        });
-      }
-      continue;
-    }
-    let g = groupById.get(d.group);
-    if (!g) {
-      // A partial capture (or a kernel mid-change): the link is the only view of this group. The
-      // group is listed with the members its links name, and flagged: its directory is missing.
-      if (raw.groupsDir !== 'absent') {
-        issues.push({
-          code: 'DEVICE_GROUP_DANGLING',
-          subject: d.name,
-          message: `${d.name}'s iommu_group link names group ${d.group}, which has no directory in this tree: listed from the links alone`,
-        });
-      }
-      g = { id: d.group, dir: String(d.group), type: null, name: null, reservedRegions: null, members: [], errors: { group: 'ENOENT' } };
-      groups.push(g);
-      groupById.set(g.id, g);
-    }
-    if (groupDirMissing(g)) {
-      g.members.push({ bus: d.bus, name: d.name, path: d.path, seenIn: 'device' });
-      continue;
-    }
-    const m = g.members.find((x) => x.path === d.path);
-    if (m) {
-      m.seenIn = 'both';
-      continue;
-    }
-    g.members.push({ bus: d.bus, name: d.name, path: d.path, seenIn: 'device' });
-    if (listing.length > 0) {
-      issues.push({
-        code: 'DEVICE_GROUP_MISMATCH',
-        subject: d.name,
-        message: `${d.name}'s iommu_group link names group ${d.group} but group ${listing.join(', ')} lists it`,
-      });
-    } else if (!('members' in g.errors)) {
-      issues.push({
-        code: 'DEVICE_GROUP_NOT_LISTED',
-        subject: d.name,
-        message: `${d.name}'s iommu_group link names group ${d.group}, which does not list it (a hotplug in progress?)`,
-      });
-    }
-  }
-
+  const { groups, groupById, listedIn } = groupsFromDirectories(raw.groups, byPath, issues);
+  for (const d of raw.devices) placeByLink(d, raw.groupsDir, groups, groupById, listedIn.get(d.path) ?? [], issues);
   groups.sort((a, b) => a.id - b.id || (a.dir < b.dir ? -1 : 1));
   const fromLinks = groups.filter(groupDirMissing).length;
   if (raw.groupsDir === 'absent' && fromLinks > 0) {
@@ -129,18 +44,70 @@ export function linkModel(raw: RawModel): Model {
       issues.push({ code: 'GROUP_EMPTY', subject: `group ${g.id}`, message: `group ${g.id} has no members (a device being added or removed?)` });
     }
   }
+  return { root: raw.root, live: raw.live, groupsDir: raw.groupsDir, groups, devices: raw.devices, buses: raw.buses, units: raw.units, host: raw.host, issues };
+}
 
-  return {
-    root: raw.root,
-    live: raw.live,
-    groupsDir: raw.groupsDir,
-    groups,
-    devices: raw.devices,
-    buses: raw.buses,
-    units: raw.units,
-    host: raw.host,
-    issues,
-  };
+/** The groups as their directories list them; which groups list each device path (more than one is an issue). */
+function groupsFromDirectories(raw: readonly RawGroup[], byPath: ReadonlyMap<string, Device>, issues: Issue[]) {
+  const groups: Group[] = [];
+  const groupById = new Map<number, Group>();
+  const listedIn = new Map<string, number[]>();
+  for (const rg of raw) {
+    const members: MemberRef[] = rg.memberPaths.map((p) => {
+      const d = byPath.get(p);
+      (listedIn.get(p) ?? listedIn.set(p, []).get(p)!).push(rg.id);
+      return { bus: d?.bus ?? null, name: d?.name ?? lastPart(p), path: p, seenIn: 'group' };
+    });
+    const g: Group = { id: rg.id, dir: rg.dir, type: rg.type, name: rg.name, reservedRegions: rg.reservedRegions, members, errors: rg.errors };
+    groups.push(g);
+    groupById.set(g.id, g);
+  }
+  for (const [p, ids] of listedIn) {
+    if (ids.length > 1) issues.push({ code: 'DEVICE_IN_SEVERAL_GROUPS', subject: p, message: `listed by groups ${ids.join(', ')}` });
+  }
+  return { groups, groupById, listedIn };
+}
+
+/** A device's iommu_group link against the directories' view: the member marked seen in both, or added and the disagreement said. */
+function placeByLink(d: Device, groupsDir: Model['groupsDir'], groups: Group[], groupById: Map<number, Group>, listing: readonly number[], issues: Issue[]): void {
+  if (d.group === null) {
+    // An unreadable link (or device directory) is not a missing one.
+    if (listing.length > 0 && !('group' in d.errors) && !('device' in d.errors)) {
+      issues.push({
+        code: 'GROUP_MEMBER_LINK_MISSING',
+        subject: d.name,
+        message: `group ${listing.join(', ')} lists ${d.name} but the device has no iommu_group link (a hotplug in progress?)`,
+      });
+    }
+    return;
+  }
+  let g = groupById.get(d.group);
+  if (!g) {
+    // A partial capture (or a kernel mid-change): the link is the only view of this group. The
+    // group is listed with the members its links name, and flagged: its directory is missing.
+    if (groupsDir !== 'absent') {
+      issues.push({
+        code: 'DEVICE_GROUP_DANGLING',
+        subject: d.name,
+        message: `${d.name}'s iommu_group link names group ${d.group}, which has no directory in this tree: listed from the links alone`,
+      });
+    }
+    g = { id: d.group, dir: String(d.group), type: null, name: null, reservedRegions: null, members: [], errors: { group: 'ENOENT' } };
+    groups.push(g);
+    groupById.set(g.id, g);
+  }
+  const m = groupDirMissing(g) ? undefined : g.members.find((x) => x.path === d.path);
+  if (m) {
+    m.seenIn = 'both';
+    return;
+  }
+  g.members.push({ bus: d.bus, name: d.name, path: d.path, seenIn: 'device' });
+  if (groupDirMissing(g)) return;
+  if (listing.length > 0) {
+    issues.push({ code: 'DEVICE_GROUP_MISMATCH', subject: d.name, message: `${d.name}'s iommu_group link names group ${d.group} but group ${listing.join(', ')} lists it` });
+  } else if (!('members' in g.errors)) {
+    issues.push({ code: 'DEVICE_GROUP_NOT_LISTED', subject: d.name, message: `${d.name}'s iommu_group link names group ${d.group}, which does not list it (a hotplug in progress?)` });
+  }
 }
 
 /** Devices by sysfs path (the first one listed wins if a broken tree repeats a path). */

@@ -44,75 +44,30 @@ const INTERRUPTS_MAX = 64 * 1024 * 1024;
  */
 export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: string; driver: string }[] = []): HostFacts {
   const errors: ErrorMap = {};
-  const keep = <T>(key: string, g: Got<T>): T | null => {
-    if (g.ok) return g.value;
-    if (!g.absent) errors[key] = g.error;
-    return null;
-  };
-
+  const keep = keeper(errors);
   const cmdline = keep('cmdline', sys.readText('proc/cmdline'));
   const tables = keep('acpiIommuTables', sys.list('sys/firmware/acpi/tables'));
   // A second instance of a table is named with a number ("DMAR2").
   const acpiIommuTables = tables?.filter((n) => (IOMMU_ACPI_TABLES as readonly string[]).includes(n.replace(/\d+$/, ''))) ?? null;
-  if (!full) {
-    return {
-      cmdline,
-      kernelRelease: null,
-      acpiIommuTables,
-      modules: null,
-      moduleParams: {},
-      remappedIrqChips: null,
-      devNodes: null,
-      mounted: null,
-      blockDevices: null,
-      unresolved: { block: [], net: [] },
-      memlock: null,
-      swaps: null,
-      mountedByName: null,
-      netInterfaces: null,
-      defaultRouteInterfaces: null,
-      routeTablesMissing: [],
-      driverModules: {},
-      osRelease: null,
-      deviceTree: null,
-      virt: null,
-      boot: null,
-      errors,
-    };
-  }
+  if (!full) return briefHost(cmdline, acpiIommuTables, errors);
 
   const version = keep('kernelRelease', sys.readText('proc/version'));
   const kernelRelease = version === null ? null : (/^Linux version (\S+)/.exec(version)?.[1] ?? null);
-
-  const moduleList = keep('modules', sys.list('sys/module'));
-  const modules = moduleList === null ? null : Object.fromEntries(VFIO_MODULES.map((m) => [m, moduleList.includes(m)]));
-  const moduleParams: Record<string, string> = {};
-  for (const p of VFIO_PARAMS) {
-    const [mod, param] = p.split('/') as [string, string];
-    if (moduleList === null || !moduleList.includes(mod)) continue;
-    const v = keep(`param:${p}`, sys.readText(`sys/module/${mod}/parameters/${param}`));
-    if (v !== null) moduleParams[p] = v;
-  }
-
+  const { moduleList, modules, moduleParams } = readModules(sys, keep);
   // proc/cpuinfo serves two readers (virtualization flags, and whether this is a VM): read once.
   const unresolved: HostFacts['unresolved'] = { block: [], net: [] };
   const head = sys.readHead('proc/cpuinfo', CPUINFO_MAX);
   const cpuinfo: Got<string> = head.ok ? { ok: true, value: head.value.toString('latin1') } : head;
   const irq = keep('remappedIrqChips', sys.readBytes('proc/interrupts', INTERRUPTS_MAX));
   const irqText = irq === null ? null : irq.toString('latin1');
-  const remappedIrqChips = irqText === null ? null : remappedChips(irqText);
-  // DMAR: a 36-byte ACPI header, then the host address width (1 byte) and the flags (1 byte).
-  const dmar = acpiIommuTables?.includes('DMAR') ? sys.readHead('sys/firmware/acpi/tables/DMAR', 64) : null;
-  if (dmar !== null && !dmar.ok && !dmar.absent) errors['dmarFlags'] = dmar.error;
-  const dmarFlags = dmar?.ok && dmar.value.length >= 38 && dmar.value.toString('latin1', 0, 4) === 'DMAR' ? dmar.value[37]! : null;
-
+  const dmarFlags = readDmarFlags(sys, acpiIommuTables, errors);
   return {
     cmdline,
     kernelRelease,
     acpiIommuTables,
     modules,
     moduleParams,
-    remappedIrqChips,
+    remappedIrqChips: irqText === null ? null : remappedChips(irqText),
     msiChips: irqText === null ? null : msiChips(irqText),
     vfioPciIdOptions: readVfioPciIdOptions(sys, errors),
     guest: readGuest(sys, cpuinfo),
@@ -131,6 +86,64 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     boot: readBoot(sys),
     errors,
   };
+}
+
+/** A read's value, or null with its errno kept under `key` (an absence is no error). */
+function keeper(errors: ErrorMap) {
+  return <T>(key: string, g: Got<T>): T | null => {
+    if (g.ok) return g.value;
+    if (!g.absent) errors[key] = g.error;
+    return null;
+  };
+}
+
+/** What list, buses and tree use: the command line and the ACPI tables (the no-IOMMU evidence); the rest not read. */
+function briefHost(cmdline: string | null, acpiIommuTables: string[] | null, errors: ErrorMap): HostFacts {
+  return {
+    cmdline,
+    kernelRelease: null,
+    acpiIommuTables,
+    modules: null,
+    moduleParams: {},
+    remappedIrqChips: null,
+    devNodes: null,
+    mounted: null,
+    blockDevices: null,
+    unresolved: { block: [], net: [] },
+    memlock: null,
+    swaps: null,
+    mountedByName: null,
+    netInterfaces: null,
+    defaultRouteInterfaces: null,
+    routeTablesMissing: [],
+    driverModules: {},
+    osRelease: null,
+    deviceTree: null,
+    virt: null,
+    boot: null,
+    errors,
+  };
+}
+
+/** Which VFIO modules are loaded, and the parameters of those that are. */
+function readModules(sys: SysRoot, keep: ReturnType<typeof keeper>) {
+  const moduleList = keep('modules', sys.list('sys/module'));
+  const modules = moduleList === null ? null : Object.fromEntries(VFIO_MODULES.map((m) => [m, moduleList.includes(m)]));
+  const moduleParams: Record<string, string> = {};
+  for (const p of VFIO_PARAMS) {
+    const [mod, param] = p.split('/') as [string, string];
+    if (moduleList === null || !moduleList.includes(mod)) continue;
+    const v = keep(`param:${p}`, sys.readText(`sys/module/${mod}/parameters/${param}`));
+    if (v !== null) moduleParams[p] = v;
+  }
+  return { moduleList, modules, moduleParams };
+}
+
+/** DMAR: a 36-byte ACPI header, then the host address width (1 byte) and the flags (1 byte). */
+function readDmarFlags(sys: SysRoot, acpiIommuTables: readonly string[] | null, errors: ErrorMap): number | null {
+  const dmar = acpiIommuTables?.includes('DMAR') ? sys.readHead('sys/firmware/acpi/tables/DMAR', 64) : null;
+  if (dmar !== null && !dmar.ok && !dmar.absent) errors['dmarFlags'] = dmar.error;
+  return dmar?.ok && dmar.value.length >= 38 && dmar.value.toString('latin1', 0, 4) === 'DMAR' ? dmar.value[37]! : null;
 }
 
 /** proc/cpuinfo is one block per CPU; the first block says it all (read as a head: longer is fine). */

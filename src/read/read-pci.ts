@@ -11,34 +11,66 @@ import { type SysRoot } from './sysfs-root.js';
 
 export const CONFIG_MAX = 4096;
 
+/** A function's attributes, read by name from its directory; an error (not an absence) goes to `errors[key]`. */
+class Attrs {
+  constructor(
+    readonly sys: SysRoot,
+    private readonly dir: string,
+    private readonly entries: ReadonlySet<string>,
+    readonly errors: ErrorMap,
+  ) {}
+
+  has(n: string): boolean {
+    return this.entries.has(n);
+  }
+
+  at(n: string): string {
+    return `${this.dir}/${n}`;
+  }
+
+  names(): string[] {
+    return [...this.entries];
+  }
+
+  text(attr: string, key: string): string | null {
+    if (!this.has(attr)) return null;
+    const t = this.sys.readText(this.at(attr));
+    if (t.ok) return t.value;
+    if (!t.absent) this.errors[key] = t.error;
+    return null;
+  }
+
+  num(attr: string, key: string, radix: 10 | 16): number | null {
+    const t = this.text(attr, key);
+    if (t === null) return null;
+    const v = radix === 16 ? parseHexAttr(t) : parseDecAttr(t);
+    if (v === null) this.errors[key] = 'EBADFORMAT';
+    return v;
+  }
+
+  /** The name a link (physfn, virtfnN) points at. */
+  linkName(rel: string, key: string): string | null {
+    const p = this.sys.resolveLink(this.at(rel));
+    if (p.ok) return path.posix.basename(p.value);
+    if (!p.absent) this.errors[key] = p.error;
+    return null;
+  }
+}
+
 export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries: ReadonlySet<string>, errors: ErrorMap): PciInfo | null {
   const addr = parsePciName(name);
   if (!addr) {
     errors['pci'] = 'EBADNAME';
     return null;
   }
-  const has = (n: string) => entries.has(n);
-  const at = (n: string) => `${devPath}/${n}`;
-
-  const num = (attr: string, key: string, radix: 10 | 16): number | null => {
-    if (!has(attr)) return null;
-    const t = sys.readText(at(attr));
-    if (!t.ok) {
-      if (!t.absent) errors[key] = t.error;
-      return null;
-    }
-    const v = radix === 16 ? parseHexAttr(t.value) : parseDecAttr(t.value);
-    if (v === null) errors[key] = 'EBADFORMAT';
-    return v;
-  };
-
+  const a = new Attrs(sys, devPath, entries, errors);
   // One uevent read gives what five attributes give: the kernel prints both from the same
   // struct pci_dev fields (pci_uevent and vendor_show/device_show/class_show/... in
   // drivers/pci/pci-driver.c and pci-sysfs.c), so `class` is the fixed-up class either way,
   // not config space's. A field uevent lacks or garbles (snapshots of other tools, older
   // kernels) falls back to its attribute.
-  const ue = has('uevent') ? readUevent(sys, at('uevent')) : null;
-  const ids = (key: keyof UeventIds, attr: string): number | null => ue?.[key] ?? num(attr, key, 16);
+  const ue = a.has('uevent') ? readUevent(sys, a.at('uevent')) : null;
+  const ids = (key: keyof UeventIds, attr: string): number | null => ue?.[key] ?? a.num(attr, key, 16);
   const info: PciInfo = {
     address: name,
     domain: addr.domain,
@@ -55,25 +87,35 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
     multifunction: null,
     configBytes: null,
     caps: null,
-    numaNode: num('numa_node', 'numaNode', 10),
+    numaNode: a.num('numa_node', 'numaNode', 10),
     resetMethods: null,
-    hasReset: has('reset'),
+    hasReset: a.has('reset'),
     bootVga: null,
     upstream: upstreamBridges(devPath),
     siblings: [],
     physfn: null,
     virtfns: [],
-    sriovNumvfs: num('sriov_numvfs', 'sriovNumvfs', 10),
-    sriovTotalvfs: num('sriov_totalvfs', 'sriovTotalvfs', 10),
+    sriovNumvfs: a.num('sriov_numvfs', 'sriovNumvfs', 10),
+    sriovTotalvfs: a.num('sriov_totalvfs', 'sriovTotalvfs', 10),
     vfioDev: null,
     vfioCdev: null,
-    rom: has('rom') ? at('rom') : null,
+    rom: a.has('rom') ? a.at('rom') : null,
     mdevTypes: null,
     bars: null,
   };
+  readConfig(a, info);
+  readResetAndVga(a, info);
+  readSriovLinks(a, info);
+  readVfioDev(a, info);
+  readBars(a, info);
+  if (a.has('mdev_supported_types')) info.mdevTypes = readMdevTypes(sys, a.at('mdev_supported_types'), errors);
+  return info;
+}
 
-  if (has('config')) {
-    const c = sys.readBytesView(at('config'), CONFIG_MAX); // parsed here, before the next read
+/** Capabilities, header type and revision from config space (64 bytes for other users, 4096 for root). */
+function readConfig(a: Attrs, info: PciInfo): void {
+  if (a.has('config')) {
+    const c = a.sys.readBytesView(a.at('config'), CONFIG_MAX); // parsed here, before the next read
     if (c.ok) {
       info.configBytes = c.value.length;
       info.caps = parseCaps(c.value);
@@ -86,53 +128,51 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
         // first 64 bytes are readable by every user, so this costs no read of its own.
         info.revision = h.revision;
       }
-    } else if (!c.absent) errors['config'] = c.error;
+    } else if (!c.absent) a.errors['config'] = c.error;
   }
   // No config space to take it from (a snapshot without it, a device gone): the attribute, which
   // kernels before 4.x lack.
-  if (info.revision === null) info.revision = num('revision', 'revision', 16);
-  if (has('reset_method')) {
-    const r = sys.readText(at('reset_method'));
-    if (r.ok) info.resetMethods = r.value.split(/\s+/).filter((s) => s !== '');
-    else if (!r.absent) errors['resetMethods'] = r.error;
-  }
-  if (has('boot_vga')) {
-    const b = sys.readText(at('boot_vga'));
-    if (b.ok) info.bootVga = b.value === '1';
-    else if (!b.absent) errors['bootVga'] = b.error;
-  }
-  if (has('physfn')) {
-    const p = sys.resolveLink(at('physfn'));
-    if (p.ok) info.physfn = path.posix.basename(p.value);
-    else if (!p.absent) errors['physfn'] = p.error;
-  }
-  const vfs = [...entries]
+  if (info.revision === null) info.revision = a.num('revision', 'revision', 16);
+}
+
+function readResetAndVga(a: Attrs, info: PciInfo): void {
+  const r = a.text('reset_method', 'resetMethods');
+  if (r !== null) info.resetMethods = r.split(/\s+/).filter((s) => s !== '');
+  const b = a.text('boot_vga', 'bootVga');
+  if (b !== null) info.bootVga = b === '1';
+}
+
+/** SR-IOV: the PF a VF belongs to (physfn), and a PF's VFs (virtfnN, in N order). */
+function readSriovLinks(a: Attrs, info: PciInfo): void {
+  if (a.has('physfn')) info.physfn = a.linkName('physfn', 'physfn');
+  const vfs = a
+    .names()
     .filter((e) => /^virtfn[0-9]+$/.test(e))
-    .sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)));
+    .sort((x, y) => Number(x.slice(6)) - Number(y.slice(6)));
   for (const vf of vfs) {
-    const v = sys.resolveLink(at(vf));
-    if (v.ok) info.virtfns.push(path.posix.basename(v.value));
-    else if (!v.absent) errors['virtfns'] = v.error;
+    const v = a.linkName(vf, 'virtfns');
+    if (v !== null) info.virtfns.push(v);
   }
-  if (has('vfio-dev')) {
-    const v = sys.list(at('vfio-dev'));
-    if (v.ok) info.vfioDev = v.value.find((n) => /^vfio[0-9]+$/.test(n)) ?? null;
-    else if (!v.absent) errors['vfioDev'] = v.error;
-    if (info.vfioDev !== null) {
-      const d = sys.readText(at(`vfio-dev/${info.vfioDev}/dev`));
-      if (d.ok) info.vfioCdev = d.value;
-      else if (!d.absent) errors['vfioCdev'] = d.error;
-    }
+}
+
+/** The VFIO cdev (vfio-dev/vfioN and its dev number), on kernels with iommufd's device files. */
+function readVfioDev(a: Attrs, info: PciInfo): void {
+  if (!a.has('vfio-dev')) return;
+  const v = a.sys.list(a.at('vfio-dev'));
+  if (v.ok) info.vfioDev = v.value.find((n) => /^vfio[0-9]+$/.test(n)) ?? null;
+  else if (!v.absent) a.errors['vfioDev'] = v.error;
+  if (info.vfioDev !== null) {
+    const d = a.sys.readText(a.at(`vfio-dev/${info.vfioDev}/dev`));
+    if (d.ok) info.vfioCdev = d.value;
+    else if (!d.absent) a.errors['vfioCdev'] = d.error;
   }
-  if (has('resource')) {
-    const r = sys.readText(at('resource'));
-    if (r.ok) {
-      info.bars = parseResource(r.value);
-      if (info.bars === null) errors['bars'] = 'EBADFORMAT';
-    } else if (!r.absent) errors['bars'] = r.error;
-  }
-  if (has('mdev_supported_types')) info.mdevTypes = readMdevTypes(sys, at('mdev_supported_types'), errors);
-  return info;
+}
+
+function readBars(a: Attrs, info: PciInfo): void {
+  const r = a.text('resource', 'bars');
+  if (r === null) return;
+  info.bars = parseResource(r);
+  if (info.bars === null) a.errors['bars'] = 'EBADFORMAT';
 }
 
 type UeventIds = Partial<Record<'vendor' | 'device' | 'subsystemVendor' | 'subsystemDevice' | 'class', number>>;

@@ -49,16 +49,31 @@ export async function takeSnapshot(root: string, outArg: string): Promise<Snapsh
     },
   });
 
-  const dest = tarball ? outside(() => fs.mkdtempSync(path.join(path.dirname(out), '.iommu-groups-snapshot-')), out) : out;
-  // Interrupted while staging a .tar.gz: the staging directory goes with it.
+  // Interrupted while staging a .tar.gz: the staging directory goes with it. The handlers are in
+  // place before the directory is made: a signal between the two would otherwise end the process
+  // by its default action and leave the directory behind.
+  let staging: string | null = null;
   const stop = (signal: NodeJS.Signals) => {
-    fs.rmSync(dest, { recursive: true, force: true });
-    fs.rmSync(`${dest}.tar.gz`, { force: true });
+    if (staging !== null) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      fs.rmSync(`${staging}.tar.gz`, { force: true });
+    }
     process.kill(process.pid, signal);
   };
   if (tarball) {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+  }
+  const unhook = () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+  let dest = out;
+  try {
+    if (tarball) dest = staging = outside(() => fs.mkdtempSync(path.join(path.dirname(out), '.iommu-groups-snapshot-')), out);
+  } catch (err) {
+    unhook();
+    throw err;
   }
   try {
     if (!tarball) outside(() => makeOut(out), out);
@@ -83,8 +98,7 @@ export async function takeSnapshot(root: string, outArg: string): Promise<Snapsh
   } finally {
     if (tarball) {
       fs.rmSync(dest, { recursive: true, force: true });
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      unhook();
     }
   }
 }
@@ -181,55 +195,74 @@ function checkOut(root: string, out: string, tarball: boolean): void {
   }
 }
 
-async function write(root: string, dest: string, events: readonly Event[]): Promise<Omit<SnapshotResult, 'out'>> {
-  const src = (rel: string) => path.join(root, rel);
-  const dst = (rel: string) => path.join(dest, rel);
-  let entries = 0;
-  let files = 0;
-  const unreadable: SnapshotResult['unreadable'] = [];
-  const unreadableAt = new Set<string>();
-  const standIns: string[] = [];
-  // Everything is written under OUT through real directories this run made or found: a
-  // component that is a link (one recreated from the source) is never written through.
-  const dirs = new Set<string>(['.', '']);
-  const mkdir = (rel: string) => {
-    if (dirs.has(rel)) return;
-    mkdir(path.posix.dirname(rel));
+/**
+ * Writes the copy under OUT, one recorded read at a time. Everything is written through real
+ * directories this run made or found: a component that is a link (one recreated from the source)
+ * is never written through.
+ */
+class SnapshotWriter {
+  entries = 0;
+  files = 0;
+  readonly unreadable: SnapshotResult['unreadable'] = [];
+  private readonly unreadableAt = new Set<string>();
+  readonly standIns: string[] = [];
+  private readonly dirs = new Set<string>(['.', '']);
+  /** Absences recorded where the source knows them (the live host; a snapshot that recorded them). */
+  readonly absent = new Set<string>();
+  readonly source: SysRoot;
+
+  constructor(
+    private readonly root: string,
+    private readonly dest: string,
+  ) {
+    this.source = new SysRoot(root);
+  }
+
+  dst(rel: string): string {
+    return path.join(this.dest, rel);
+  }
+
+  mkdir(rel: string): void {
+    if (this.dirs.has(rel)) return;
+    this.mkdir(path.posix.dirname(rel));
     let st: fs.Stats | null = null;
     try {
-      st = fs.lstatSync(dst(rel));
+      st = fs.lstatSync(this.dst(rel));
     } catch {
-      fs.mkdirSync(dst(rel));
-      entries++;
+      fs.mkdirSync(this.dst(rel));
+      this.entries++;
     }
     if (st && !st.isDirectory()) throw shapeError(`${rel} is a ${st.isSymbolicLink() ? 'link' : 'file'} here: not written through`);
-    dirs.add(rel);
-  };
-  const exists = (rel: string) => {
+    this.dirs.add(rel);
+  }
+
+  private exists(rel: string): boolean {
     try {
-      fs.lstatSync(dst(rel));
+      fs.lstatSync(this.dst(rel));
       return true;
     } catch {
       return false;
     }
-  };
+  }
+
   /** A source link, kept only when it stays inside the tree (absolute ones made relative). */
-  const link = (rel: string, text: string) => {
-    if (exists(rel)) return;
+  private link(rel: string, text: string): void {
+    if (this.exists(rel)) return;
     const target = resolveLinkText(rel, text);
     if (!target.ok) throw shapeError(`link to ${text} leaves the tree: not recreated`);
     const kept = text.startsWith('/') ? path.posix.relative(path.posix.dirname(rel), target.value) || '.' : text;
-    mkdir(path.posix.dirname(rel));
-    fs.symlinkSync(kept, dst(rel));
-    entries++;
-  };
+    this.mkdir(path.posix.dirname(rel));
+    fs.symlinkSync(kept, this.dst(rel));
+    this.entries++;
+  }
+
   /** File content, never through a link: O_NOFOLLOW on the file, real directories above it. */
-  const writeFile = (rel: string, data: Buffer | string, mode: number) => {
-    mkdir(path.posix.dirname(rel));
+  writeFile(rel: string, data: Buffer | string, mode: number): void {
+    this.mkdir(path.posix.dirname(rel));
     // A read-only placeholder made earlier gets its content now: make it writable first (it is
     // a file we made, not a link: O_NOFOLLOW below refuses a link in any case).
-    if (exists(rel) && fs.lstatSync(dst(rel)).isFile()) fs.chmodSync(dst(rel), 0o644);
-    const fd = fs.openSync(dst(rel), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, mode);
+    if (this.exists(rel) && fs.lstatSync(this.dst(rel)).isFile()) fs.chmodSync(this.dst(rel), 0o644);
+    const fd = fs.openSync(this.dst(rel), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, mode);
     try {
       fs.fchmodSync(fd, mode);
       const buf = typeof data === 'string' ? Buffer.from(data) : data;
@@ -237,93 +270,100 @@ async function write(root: string, dest: string, events: readonly Event[]): Prom
     } finally {
       fs.closeSync(fd);
     }
-  };
-  // Placeholders are readable (0644 or 0444) whatever the source mode: the readers only need their
-  // presence, and tar run by a non-root user cannot archive a write-only file.
-  const placeholder = (rel: string, mode: number, why: 'file' | 'stand-in') => {
-    if (exists(rel)) return;
-    writeFile(rel, '', (mode & 0o222) !== 0 ? 0o644 : 0o444);
-    entries++;
-    if (why === 'stand-in') standIns.push(rel);
-  };
+  }
+
+  /**
+   * Placeholders are readable (0644 or 0444) whatever the source mode: the readers only need their
+   * presence, and tar run by a non-root user cannot archive a write-only file.
+   */
+  private placeholder(rel: string, mode: number, why: 'file' | 'stand-in'): void {
+    if (this.exists(rel)) return;
+    this.writeFile(rel, '', (mode & 0o222) !== 0 ? 0o644 : 0o444);
+    this.entries++;
+    if (why === 'stand-in') this.standIns.push(rel);
+  }
+
   /** Recreate one source entry by its kind, without content (a file's content comes with its read). */
-  const entry = (rel: string) => {
+  private entry(rel: string): void {
+    const src = path.join(this.root, rel);
     let st: fs.Stats;
     try {
-      st = fs.lstatSync(src(rel));
+      st = fs.lstatSync(src);
     } catch {
       return; // gone since it was listed
     }
-    if (st.isSymbolicLink()) link(rel, fs.readlinkSync(src(rel)));
-    else if (st.isDirectory()) mkdir(rel);
-    else placeholder(rel, st.isFile() ? st.mode : 0o444, st.isFile() ? 'file' : 'stand-in');
-  };
+    if (st.isSymbolicLink()) this.link(rel, fs.readlinkSync(src));
+    else if (st.isDirectory()) this.mkdir(rel);
+    else this.placeholder(rel, st.isFile() ? st.mode : 0o444, st.isFile() ? 'file' : 'stand-in');
+  }
 
-  // An absence is recorded where the source knows it (the live host; a snapshot that recorded it):
-  // read back, the snapshot answers as its source did, never more surely.
-  const source = new SysRoot(root);
-  const absent = new Set<string>();
-  const apply = (e: Event) => {
-    if (!e.result.ok && e.result.absent && (e.op === 'kind' || e.op === 'read') && source.absenceKnown(e.rel)) absent.add(e.rel);
-    if (!e.result.ok) {
-      // ENOTLINK and EOUTSIDE come from the shape of the tree, which the copy keeps.
-      if (!e.result.absent && !SHAPE.has(e.result.error) && !unreadableAt.has(`${e.op} ${e.rel}`)) {
-        unreadableAt.add(`${e.op} ${e.rel}`);
-        unreadable.push({ path: e.rel, error: e.result.error, op: e.op });
-        entry(e.rel);
-      }
-      return;
-    }
+  /** A failed read: an absence the source knows is recorded; an error (not the tree's shape) is listed and its entry kept. */
+  private failed(e: Event & { result: { ok: false } }): void {
+    if (e.result.absent && (e.op === 'kind' || e.op === 'read') && this.source.absenceKnown(e.rel)) this.absent.add(e.rel);
+    // ENOTLINK and EOUTSIDE come from the shape of the tree, which the copy keeps.
+    if (e.result.absent || SHAPE.has(e.result.error) || this.unreadableAt.has(`${e.op} ${e.rel}`)) return;
+    this.unreadableAt.add(`${e.op} ${e.rel}`);
+    this.unreadable.push({ path: e.rel, error: e.result.error, op: e.op });
+    this.entry(e.rel);
+  }
+
+  apply(e: Event): void {
+    if (!e.result.ok) return this.failed(e as Event & { result: { ok: false } });
     switch (e.op) {
       case 'list':
-        mkdir(e.rel);
-        for (const name of e.result.value as string[]) entry(`${e.rel}/${name}`);
+        this.mkdir(e.rel);
+        for (const name of e.result.value as string[]) this.entry(`${e.rel}/${name}`);
         break;
       case 'read': {
-        const fresh = !exists(e.rel);
-        writeFile(e.rel, e.result.value as Buffer, 0o644);
-        if (fresh) entries++;
-        files++;
+        const fresh = !this.exists(e.rel);
+        this.writeFile(e.rel, e.result.value as Buffer, 0o644);
+        if (fresh) this.entries++;
+        this.files++;
         break;
       }
       case 'link':
-        link(e.rel, e.result.value as string);
+        this.link(e.rel, e.result.value as string);
         break;
       case 'kind':
-        entry(e.rel);
+        this.entry(e.rel);
         break;
     }
-  };
+  }
 
+  /** snapshot-meta/: what could not be read, stood-in nodes, skipped entries, known absences, the source. */
+  writeMeta(skipped: readonly string[]): void {
+    const meta = (name: string, lines: readonly string[]) => this.writeFile(`snapshot-meta/${name}`, lines.map((l) => l + '\n').join(''), 0o644);
+    this.mkdir('snapshot-meta');
+    meta('unreadable.txt', this.unreadable.map((u) => `${u.path}\t${u.error}\t${u.op}`));
+    meta('stand-ins.txt', this.standIns);
+    meta('skipped.txt', skipped);
+    meta('absent.txt', [...this.absent].sort());
+    // A listing copied from the live host (or from such a snapshot) is the host's whole listing.
+    meta('source.txt', [`root\t${path.resolve(this.root)}`, `taken\t${new Date().toISOString()}`, `uid\t${process.getuid?.() ?? '?'}`, ...(this.source.listingsComplete ? ['listings\tcomplete'] : [])]);
+  }
+}
+
+async function write(root: string, dest: string, events: readonly Event[]): Promise<Omit<SnapshotResult, 'out'>> {
+  const w = new SnapshotWriter(root, dest);
   const skipped: string[] = [];
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     // Let a signal in now and then: SIGINT or SIGTERM removes a .tar.gz's staging directory.
     if (i % 512 === 511) await new Promise((r) => setImmediate(r));
     try {
-      apply(e);
+      w.apply(e);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (!code) throw err; // not a system error: a bug, keep its stack
       // Out of space, read-only or forbidden OUT: nothing sensible can be written. Anything else
       // comes from the shape of the source (a link loop in a path, a file where a directory
       // belongs): that one entry is left out and listed.
-      if (FATAL.has(code)) throw cannotWrite(dst(e.rel), code);
+      if (FATAL.has(code)) throw cannotWrite(w.dst(e.rel), code);
       skipped.push(`${e.rel}\t${code}${(err as Error).message.startsWith(code + ': ') ? '' : `\t${(err as Error).message}`}`);
     }
   }
-
-  const meta = (name: string, lines: string[]) => writeFile(`snapshot-meta/${name}`, lines.map((l) => l + '\n').join(''), 0o644);
-  outside(() => {
-    mkdir('snapshot-meta');
-    meta('unreadable.txt', unreadable.map((u) => `${u.path}\t${u.error}\t${u.op}`));
-    meta('stand-ins.txt', standIns);
-    meta('skipped.txt', skipped);
-    meta('absent.txt', [...absent].sort());
-    // A listing copied from the live host (or from such a snapshot) is the host's whole listing.
-    meta('source.txt', [`root\t${path.resolve(root)}`, `taken\t${new Date().toISOString()}`, `uid\t${process.getuid?.() ?? '?'}`, ...(source.listingsComplete ? ['listings\tcomplete'] : [])]);
-  }, dest);
-  return { entries, files, unreadable, standIns };
+  outside(() => w.writeMeta(skipped), dest);
+  return { entries: w.entries, files: w.files, unreadable: w.unreadable, standIns: w.standIns };
 }
 
 /** tar, run without blocking the event loop (a signal can clean up meanwhile). */

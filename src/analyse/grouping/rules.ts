@@ -136,121 +136,169 @@ function aliases(a: Device, b: Device): boolean {
   return aliasDevfns(a).some(([s, f]) => s === b.pci!.slot && f === b.pci!.function);
 }
 
-export function predictGroups(model: Model, over: Partial<AcsContext> = {}): Prediction {
-  const ctx = contextFor(model, over);
-  const byAddr = pciByAddress(model);
-  // Parents first, as the kernel probes them; then by address.
-  const order = [...byAddr.values()].sort((a, b) => a.pci!.upstream.length - b.pci!.upstream.length || (a.name < b.name ? -1 : 1));
-  const uf = new UnionFind();
-  const placements = new Map<string, Placement>();
-  const unknown = new Map<string, string>();
-  const acsCache = new Map<string, AcsResult>();
-  const acs = (a: string): AcsResult => {
-    let r = acsCache.get(a);
-    if (!r) acsCache.set(a, (r = acsEnabled(byAddr.get(a), a, ctx)));
-    return r;
-  };
-  const kindOf = (a: string) => {
-    const d = byAddr.get(a);
-    return (d && functionKind(d)) ?? 'device';
-  };
-  const placed = new Set<string>();
-  const busKey = (d: Device) => `${d.pci!.domain}:${d.pci!.bus}`;
-  const busMates = new Map<string, Device[]>();
-  for (const d of order) (busMates.get(busKey(d)) ?? busMates.set(busKey(d), []).get(busKey(d))!).push(d);
+/**
+ * The kernel's pci_device_group(), replayed over the tree: each function placed in probe order by
+ * the first rule that decides it (each rule below returns null when it does not apply), and the
+ * placements joined into groups.
+ */
+class GroupWalk {
+  readonly byAddr: Map<string, Device>;
+  readonly unknown = new Map<string, string>();
+  readonly acsCache = new Map<string, AcsResult>();
+  private readonly placed = new Set<string>();
+  private readonly busMates = new Map<string, Device[]>();
 
-  for (const d of order) {
-    const p = place(d);
-    placed.add(d.name);
-    if (typeof p === 'string') {
-      unknown.set(d.name, p);
-      continue;
-    }
-    for (const e of p.edges) uf.union(e.from, e.to);
-    placements.set(d.name, p);
+  constructor(
+    model: Model,
+    readonly ctx: AcsContext,
+  ) {
+    this.byAddr = pciByAddress(model);
   }
 
-  function joinKnown(addr: string, to: string, step: Edge['step'], reason: string): Placement | string {
-    if (unknown.has(to)) return `the group of ${to} is unknown: ${unknown.get(to)}`;
+  /** Parents first, as the kernel probes them; then by address. */
+  order(): Device[] {
+    return [...this.byAddr.values()].sort((a, b) => a.pci!.upstream.length - b.pci!.upstream.length || (a.name < b.name ? -1 : 1));
+  }
+
+  acs(a: string): AcsResult {
+    let r = this.acsCache.get(a);
+    if (!r) this.acsCache.set(a, (r = acsEnabled(this.byAddr.get(a), a, this.ctx)));
+    return r;
+  }
+
+  private kindOf(a: string): string {
+    const d = this.byAddr.get(a);
+    return (d && functionKind(d)) ?? 'device';
+  }
+
+  private static busKey(d: Device): string {
+    return `${d.pci!.domain}:${d.pci!.bus}`;
+  }
+
+  /** Place every function in probe order; placements and the unknown by address. */
+  run(): Map<string, Placement> {
+    const order = this.order();
+    for (const d of order) (this.busMates.get(GroupWalk.busKey(d)) ?? this.busMates.set(GroupWalk.busKey(d), []).get(GroupWalk.busKey(d))!).push(d);
+    const placements = new Map<string, Placement>();
+    for (const d of order) {
+      const p = this.place(d);
+      this.placed.add(d.name);
+      if (typeof p === 'string') this.unknown.set(d.name, p);
+      else placements.set(d.name, p);
+    }
+    return placements;
+  }
+
+  private joinKnown(addr: string, to: string, step: Edge['step'], reason: string): Placement | string {
+    if (this.unknown.has(to)) return `the group of ${to} is unknown: ${this.unknown.get(to)}`;
     return { address: addr, text: reason, edges: [{ from: addr, to, step, reason }] };
   }
 
-  function place(d: Device): Placement | string {
-    const addr = d.name;
-    // 0. Intel VMD: the device DMAs as the VMD function above its domain.
-    const real = realDmaDevice(d);
-    if (real !== null) {
-      if (!byAddr.has(real)) return `${addr} DMAs as ${real} (its PCI domain hangs below it), which is not in the tree`;
-      return joinKnown(addr, real, 'real-dma', `${addr} is in PCI domain ${d.pci!.address.split(':')[0]} below ${real} (Intel VMD): its DMA carries ${real}'s requester ID (pci_real_dma_dev), so it shares ${real}'s group`);
-    }
+  private place(d: Device): Placement | string {
     const up = busParents(d);
-    // 1. DMA aliases through bridges that are not PCIe ports.
+    return this.realDma(d) ?? this.bridgeAlias(d, up) ?? this.upstream(d, up) ?? this.aliasQuirk(d) ?? this.multifunction(d) ?? this.startsGroup(d, up);
+  }
+
+  /** 0. Intel VMD: the device DMAs as the VMD function above its domain. */
+  private realDma(d: Device): Placement | string | null {
+    const real = realDmaDevice(d);
+    if (real === null) return null;
+    const addr = d.name;
+    if (!this.byAddr.has(real)) return `${addr} DMAs as ${real} (its PCI domain hangs below it), which is not in the tree`;
+    return this.joinKnown(addr, real, 'real-dma', `${addr} is in PCI domain ${d.pci!.address.split(':')[0]} below ${real} (Intel VMD): its DMA carries ${real}'s requester ID (pci_real_dma_dev), so it shares ${real}'s group`);
+  }
+
+  /** 1. DMA aliases through bridges that are not PCIe ports. */
+  private bridgeAlias(d: Device, up: readonly string[]): Placement | string | null {
     for (const b of up) {
-      const bd = byAddr.get(b);
+      const bd = this.byAddr.get(b);
       if (bd && aliasQuirkOf(bd)?.rule.kind === 'xlate-root') break;
       // The walk needs each bridge's port type, from config space.
       if (!bd?.pci?.caps) return capsUnknownWhy(bd, b);
       const t = bd.pci.caps.portType;
       if (t === T.ROOT_PORT || t === T.UPSTREAM_PORT || t === T.DOWNSTREAM_PORT) continue;
       if (t === null || t === T.PCIE_TO_PCI_BRIDGE || t === T.PCI_TO_PCIE_BRIDGE) {
-        return joinKnown(addr, b, 'alias', `${addr} sits behind ${b}, a ${kindOf(b)}: its DMA carries ${b}'s requester ID, so it shares ${b}'s group`);
+        return this.joinKnown(d.name, b, 'alias', `${d.name} sits behind ${b}, a ${this.kindOf(b)}: its DMA carries ${b}'s requester ID, so it shares ${b}'s group`);
       }
     }
-    // 2. Upstream: every bridge from the parent to the root must pass ACS.
-    const isolation: string[] = [];
+    return null;
+  }
+
+  /** 2. Upstream: every bridge from the parent to the root must pass ACS. */
+  private upstream(d: Device, up: readonly string[]): Placement | string | null {
     for (const b of up) {
-      const r = acs(b);
+      const r = this.acs(b);
       if (r.result === 'unknown') return r.why;
       if (r.result === 'fail') {
         const parent = up[0]!;
-        const reason =
-          b === parent ? `${parent} is a ${r.why}, so ${addr} shares its group` : `${b} above ${parent} does not isolate (${r.why}), so ${addr} shares ${parent}'s group`;
-        return joinKnown(addr, parent, 'upstream', reason);
-      }
-      isolation.push(`${b}: ${r.why}`);
-    }
-    // 3. Functions on this bus that it aliases, or that alias it, by a DMA-alias quirk.
-    for (const o of busMates.get(busKey(d)) ?? []) {
-      if (o === d || !placed.has(o.name)) continue;
-      if (!aliases(d, o) && !aliases(o, d)) continue;
-      const q = aliasQuirkOf(aliases(d, o) ? d : o)!;
-      const who = aliases(d, o) ? `${addr} also DMAs as ${o.name}` : `${o.name} also DMAs as ${addr}`;
-      return joinKnown(addr, o.name, 'alias-quirk', `${who} (${q.name}, kernel DMA-alias quirk ${q.fn}), so they share a group`);
-    }
-    // 4. Functions of one slot that fail ACS share a group.
-    const own = isMultifunction(d) ? acs(addr) : null;
-    if (own?.result === 'unknown') return own.why;
-    if (own?.result === 'fail') {
-      // Only functions probed before this one have a group to join; later ones join this.
-      for (const s of d.pci!.siblings.filter((x) => x < addr)) {
-        const sd = byAddr.get(s);
-        if (!sd || sd.pci!.physfn !== null) continue;
-        const r = acs(s);
-        if (r.result === 'unknown') return r.why;
-        if (r.result !== 'fail') continue;
-        const reason =
-          own.why === r.why
-            ? `${addr} and ${s} are functions of one slot and neither isolates: each is a ${own.why}`
-            : `${addr} and ${s} are functions of one slot and neither isolates: ${addr} is a ${own.why}, ${s} is a ${r.why}`;
-        // The kernel joins the first such function's group; the rest are in it already.
-        return joinKnown(addr, s, 'multifunction', reason);
+        const reason = b === parent ? `${parent} is a ${r.why}, so ${d.name} shares its group` : `${b} above ${parent} does not isolate (${r.why}), so ${d.name} shares ${parent}'s group`;
+        return this.joinKnown(d.name, parent, 'upstream', reason);
       }
     }
-    const above = up.length === 0 ? 'it is on a root bus, with no bridge above it' : `every bridge above it isolates (${isolation.join('; ')})`;
-    const slot = !isMultifunction(d) ? 'it is the only function in its slot' : own!.result === 'pass' ? `it is a ${own!.why}` : 'no function of its slot probed before it fails ACS';
-    return { address: addr, text: `${addr} starts a group: ${above}, and ${slot}`, edges: [] };
+    return null;
   }
 
+  /** 3. Functions on this bus that it aliases, or that alias it, by a DMA-alias quirk. */
+  private aliasQuirk(d: Device): Placement | string | null {
+    for (const o of this.busMates.get(GroupWalk.busKey(d)) ?? []) {
+      if (o === d || !this.placed.has(o.name)) continue;
+      if (!aliases(d, o) && !aliases(o, d)) continue;
+      const q = aliasQuirkOf(aliases(d, o) ? d : o)!;
+      const who = aliases(d, o) ? `${d.name} also DMAs as ${o.name}` : `${o.name} also DMAs as ${d.name}`;
+      return this.joinKnown(d.name, o.name, 'alias-quirk', `${who} (${q.name}, kernel DMA-alias quirk ${q.fn}), so they share a group`);
+    }
+    return null;
+  }
+
+  /** 4. Functions of one slot that fail ACS share a group. */
+  private multifunction(d: Device): Placement | string | null {
+    const addr = d.name;
+    const own = isMultifunction(d) ? this.acs(addr) : null;
+    if (own?.result === 'unknown') return own.why;
+    if (own?.result !== 'fail') return null;
+    // Only functions probed before this one have a group to join; later ones join this.
+    for (const s of d.pci!.siblings.filter((x) => x < addr)) {
+      const sd = this.byAddr.get(s);
+      if (!sd || sd.pci!.physfn !== null) continue;
+      const r = this.acs(s);
+      if (r.result === 'unknown') return r.why;
+      if (r.result !== 'fail') continue;
+      const reason =
+        own.why === r.why
+          ? `${addr} and ${s} are functions of one slot and neither isolates: each is a ${own.why}`
+          : `${addr} and ${s} are functions of one slot and neither isolates: ${addr} is a ${own.why}, ${s} is a ${r.why}`;
+      // The kernel joins the first such function's group; the rest are in it already.
+      return this.joinKnown(addr, s, 'multifunction', reason);
+    }
+    return null;
+  }
+
+  /** No rule joined it to another: it starts a group, and why. */
+  private startsGroup(d: Device, up: readonly string[]): Placement {
+    const addr = d.name;
+    const isolation = up.map((b) => `${b}: ${this.acs(b).why}`);
+    const above = up.length === 0 ? 'it is on a root bus, with no bridge above it' : `every bridge above it isolates (${isolation.join('; ')})`;
+    const own = isMultifunction(d) ? this.acs(addr) : null;
+    const slot = own === null ? 'it is the only function in its slot' : own.result === 'pass' ? `it is a ${own.why}` : 'no function of its slot probed before it fails ACS';
+    return { address: addr, text: `${addr} starts a group: ${above}, and ${slot}`, edges: [] };
+  }
+}
+
+export function predictGroups(model: Model, over: Partial<AcsContext> = {}): Prediction {
+  const walk = new GroupWalk(model, contextFor(model, over));
+  const placements = walk.run();
+  const uf = new UnionFind();
+  for (const p of placements.values()) for (const e of p.edges) uf.union(e.from, e.to);
   const members = new Map<string, string[]>();
   for (const a of placements.keys()) {
     const r = uf.find(a);
     (members.get(r) ?? members.set(r, []).get(r)!).push(a);
   }
-  for (const a of byAddr.keys()) acs(a);
-  const used = [...acsCache.entries()];
+  for (const a of walk.byAddr.keys()) walk.acs(a);
+  const used = [...walk.acsCache.entries()];
   return {
     placements,
-    unknown,
+    unknown: walk.unknown,
     groupOf(address: string) {
       if (!placements.has(address)) return null;
       return [...members.get(uf.find(address))!].sort();
@@ -258,10 +306,10 @@ export function predictGroups(model: Model, over: Partial<AcsContext> = {}): Pre
     groups() {
       return [...members.values()].map((m) => [...m].sort()).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
     },
-    acs,
+    acs: (a: string) => walk.acs(a),
     quirks: new Map(used.filter(([, r]) => r.quirk).map(([a, r]) => [a, quirkText(r.quirk!)])),
     pchPorts: used.filter(([, r]) => r.pch).map(([a]) => a).sort(),
     overridden: used.filter(([, r]) => r.override).map(([a]) => a).sort(),
-    context: ctx,
+    context: walk.ctx,
   };
 }

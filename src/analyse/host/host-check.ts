@@ -28,11 +28,27 @@ export function hostReport(model: Model): HostReport {
   const h = model.host;
   const out: Finding[] = [];
   const st = iommuState(model);
-  const cmd = h.cmdline;
-
   if (h.kernelRelease !== null) out.push(finding('KERNEL', 'info', 'kernel', `Linux ${h.kernelRelease}`, ['proc/version']));
+  firmwareFindings(model, st, out);
+  activeFindings(model, st, out);
+  cmdlineFindings(model, out);
+  const unsafeInterrupts = unsafeInterruptFindings(model, out);
+  const msi = msiIsolation(model, st.active);
+  const ir = msi.finding;
+  out.push(ir);
+  vfioFindings(model, st, out);
+  domainFindings(model, out);
+  memlockFindings(model, out);
+  out.push(...virtFindings(model));
+  const boot = bootFinding(model, st, out);
+  return { findings: out, boot, interruptRemapping: ir, msiFix: msi.fix, unsafeInterrupts };
+}
 
-  // Firmware
+type State = ReturnType<typeof iommuState>;
+
+/** IOMMU_FIRMWARE: what the firmware describes (ACPI tables, or a device tree). */
+function firmwareFindings(model: Model, st: State, out: Finding[]): void {
+  const h = model.host;
   const tables = h.acpiIommuTables;
   const dt = h.deviceTree;
   if (tables === null && dt) {
@@ -45,20 +61,26 @@ export function hostReport(model: Model): HostReport {
   } else if (st.active) {
     out.push(finding('IOMMU_FIRMWARE', 'info', 'firmware', 'no DMAR/IVRS/IORT/VIOT ACPI table; the IOMMU is described another way (device tree, or a platform such as POWER)', ['sys/firmware/acpi/tables']));
   } else {
-const vm = guestOf(model);
+    const vm = guestOf(model);
     if (vm) out.push(finding('IOMMU_FIRMWARE', 'fail', 'firmware', `firmware describes no IOMMU (no DMAR, IVRS, IORT or VIOT ACPI table), and this is ${vm.what}: ${VIOMMU}`, ['sys/firmware/acpi/tables', ...vm.evidence]));
     else out.push(finding('IOMMU_FIRMWARE', 'fail', 'firmware', 'firmware describes no IOMMU (no DMAR, IVRS, IORT or VIOT ACPI table): enable it in the firmware setup (Intel "VT-d", AMD "IOMMU"/"AMD-Vi"), or this machine has none', ['sys/firmware/acpi/tables']));
   }
+}
 
-  // Kernel: groups and units
+/** IOMMU_ACTIVE: groups and units. */
+function activeFindings(model: Model, st: State, out: Finding[]): void {
   const unitText = model.units.length === 0 ? 'no unit in /sys/class/iommu' : model.units.map((u) => `${u.name} (${u.kind})`).join(', ');
   if (st.active) {
     out.push(finding('IOMMU_ACTIVE', 'ok', 'kernel', `IOMMU active: ${plural(st.groups, 'group')}, ${unitText}`, ['sys/kernel/iommu_groups', 'sys/class/iommu']));
   } else {
     out.push(finding('IOMMU_ACTIVE', 'fail', 'kernel', notActiveText(model), ['sys/kernel/iommu_groups', 'sys/class/iommu', 'proc/cmdline']));
   }
+}
 
-  // Command line
+/** What the kernel command line sets for the IOMMU and VFIO. */
+function cmdlineFindings(model: Model, out: Finding[]): void {
+  const h = model.host;
+  const cmd = h.cmdline;
   if (cmd === null) {
     out.push(finding('CMDLINE', 'unknown', 'kernel command line', 'not readable here', [errOr(h.errors['cmdline'], 'proc/cmdline absent')]));
   } else {
@@ -76,6 +98,12 @@ const vm = guestOf(model);
     const ids = cmdlineParam(cmd, 'vfio-pci.ids');
     if (ids !== null) out.push(finding('VFIO_PCI_IDS', 'info', 'kernel command line', `vfio-pci.ids=${ids}: vfio-pci claims these vendor:device ids at boot`, ['proc/cmdline']));
   }
+}
+
+/** UNSAFE_INTERRUPTS: allow_unsafe_interrupts on the command line or as a module parameter; the settings that are on. */
+function unsafeInterruptFindings(model: Model, out: Finding[]): string[] {
+  const h = model.host;
+  const cmd = h.cmdline;
   const unsafeIrq = [
     ['vfio_iommu_type1.allow_unsafe_interrupts', 'vfio_iommu_type1/allow_unsafe_interrupts'],
     ['iommufd.allow_unsafe_interrupts', 'iommufd/allow_unsafe_interrupts'],
@@ -84,12 +112,13 @@ const vm = guestOf(model);
   for (const c of unsafeInterrupts) {
     out.push(finding('UNSAFE_INTERRUPTS', 'warn', 'vfio', `${c} is on: a VM can send interrupts as any device (MSI attacks); only for hosts without interrupt remapping that accept that risk`, ['proc/cmdline', 'sys/module/*/parameters']));
   }
+  return unsafeInterrupts;
+}
 
-  const msi = msiIsolation(model, st.active);
-  const ir = msi.finding;
-  out.push(ir);
-
-  // VFIO
+/** VFIO modules, no-IOMMU mode and /dev/vfio. */
+function vfioFindings(model: Model, st: State, out: Finding[]): void {
+  const h = model.host;
+  const cmd = h.cmdline;
   if (h.modules === null) {
     out.push(finding('VFIO_MODULES', 'unknown', 'vfio', 'sys/module not readable here', [errOr(h.errors['modules'], 'sys/module absent')]));
   } else {
@@ -108,16 +137,21 @@ const vm = guestOf(model);
     if (v === null) out.push(finding('DEV_NODES', h.modules?.['vfio'] ? 'warn' : 'info', '/dev', '/dev/vfio does not exist (it appears when the vfio module is loaded)', ['dev/vfio']));
     else out.push(finding('DEV_NODES', v.includes('vfio') ? 'ok' : 'warn', '/dev', `/dev/vfio: ${v.join(' ') || '(empty)'}${h.devNodes.iommu ? '; /dev/iommu (iommufd) present' : ''}`, ['dev/vfio (lstat/readdir only)']));
   }
+}
 
-  // Default domains
+/** DEFAULT_DOMAIN: the groups' default domain types. */
+function domainFindings(model: Model, out: Finding[]): void {
   if (model.groups.length > 0) {
     const counts = new Map<string, number>();
     for (const g of model.groups) counts.set(g.type ?? 'not shown', (counts.get(g.type ?? 'not shown') ?? 0) + 1);
     const text = [...counts].map(([t, n]) => `${t} (${plural(n, 'group')})`).join(', ');
     out.push(finding('DEFAULT_DOMAIN', 'info', 'groups', `default domain type: ${text}; any of them can be given to VFIO`, ['sys/kernel/iommu_groups/*/type']));
   }
+}
 
-  // Memlock, live host only
+/** MEMLOCK: the live host only (this shell's limit says nothing of another machine). */
+function memlockFindings(model: Model, out: Finding[]): void {
+  const h = model.host;
   if (model.live) {
     if (h.memlock === null) out.push(finding('MEMLOCK', 'unknown', 'limits', 'RLIMIT_MEMLOCK not readable from /proc/self/limits', ['proc/self/limits']));
     else if (h.memlock.soft === null) out.push(finding('MEMLOCK', 'ok', 'limits', 'RLIMIT_MEMLOCK is unlimited', ['proc/self/limits']));
@@ -125,7 +159,10 @@ const vm = guestOf(model);
       out.push(finding('MEMLOCK', 'warn', 'limits', `RLIMIT_MEMLOCK of this shell is ${bytes(h.memlock.soft)}: a VM with passthrough pins all of its RAM; libvirt raises the limit for VMs it starts, for QEMU started by hand raise it (ulimit -l, or LimitMEMLOCK= in a systemd unit)`, ['proc/self/limits']));
     }
   }
-  out.push(...virtFindings(model));
+}
+
+/** BOOT_LOADER: where the command line is edited on this host, when the IOMMU needs a parameter changed. */
+function bootFinding(model: Model, st: State, out: Finding[]): BootChange | null {
   const boot = cmdlineNeeds(model, st.active);
   if (boot !== null) {
     const b = bootChange(model, boot.add, boot.remove);
@@ -135,10 +172,11 @@ const vm = guestOf(model);
         ? finding('BOOT_LOADER', 'info', 'kernel command line', `${what}: this host boots with ${b.options[0]!.loader}; the edit and the command are below`, b.options[0]!.evidence)
         : finding('BOOT_LOADER', 'unknown', 'kernel command line', `${what}: how this host boots is not in this tree (no etc/default/grub, etc/kernel/cmdline or boot tools); the common ways are below`, ['etc/default/grub', 'etc/kernel/cmdline']),
     );
-    return { findings: out, boot: b, interruptRemapping: ir, msiFix: msi.fix, unsafeInterrupts };
+    return b;
   }
-  return { findings: out, boot: null, interruptRemapping: ir, msiFix: msi.fix, unsafeInterrupts };
+  return null;
 }
+
 
 /** Kernel parameters to add or remove so the IOMMU comes up; null when none would help. */
 function cmdlineNeeds(model: Model, active: boolean): { add: string[]; remove: string[] } | null {

@@ -9,23 +9,31 @@ import type { Model } from '../../model/types.js';
 import { guestOf, NESTED } from './guest.js';
 
 export function virtFindings(model: Model): Finding[] {
-  const h = model.host;
-  const v = h.virt;
-  const live = model.live;
+  const v = model.host.virt;
   const out: Finding[] = [];
   if (v === null) return out;
-  const nodes = v.nodes;
-  const mods = v.modules;
+  for (const section of [cpuFindings, kvmFindings, cgroupFindings, secureGuestFindings, netHelperFindings, iommufdFindings, cdevFindings, vfioPciOptionFindings]) section(model, v, out);
+  return out;
+}
 
-  // CPU
+type Virt = NonNullable<Model['host']['virt']>;
+
+/** CPU_VIRT: VT-x / AMD-V. */
+function cpuFindings(model: Model, v: Virt, out: Finding[]): void {
   const cpu = v.cpu;
   if (cpu === null) out.push(finding('CPU_VIRT', 'unknown', 'cpu', 'proc/cpuinfo is not in this tree: hardware virtualization not checked', ['proc/cpuinfo']));
   else if (cpu.arch === 'x86' && cpu.flag !== null) out.push(finding('CPU_VIRT', 'ok', 'cpu', `hardware virtualization: ${cpu.flag === 'vmx' ? 'Intel VT-x (vmx)' : 'AMD-V (svm)'}`, ['proc/cpuinfo: flags']));
   else if (cpu.arch === 'x86' && guestOf(model)) out.push(finding('CPU_VIRT', 'fail', 'cpu', `no vmx or svm flag in /proc/cpuinfo, and this is ${guestOf(model)!.what}: ${NESTED}`, ['proc/cpuinfo: flags', ...guestOf(model)!.evidence]));
   else if (cpu.arch === 'x86') out.push(finding('CPU_VIRT', 'fail', 'cpu', 'no vmx or svm flag in /proc/cpuinfo: enable Intel VT-x or AMD-V (SVM) in the firmware setup (the kernel hides the flag when firmware disables it)', ['proc/cpuinfo: flags']));
   else out.push(finding('CPU_VIRT', 'info', 'cpu', `${cpu.arch === 'arm64' ? 'arm64: KVM needs the kernel started at EL2 (hypervisor mode); /dev/kvm tells whether it was' : 'not an x86 CPU: /dev/kvm tells whether KVM is available'}`, ['proc/cpuinfo']));
+}
 
-  // KVM modules and /dev/kvm
+/** KVM_MODULES and KVM_DEVICE: the kvm modules and /dev/kvm. */
+function kvmFindings(model: Model, v: Virt, out: Finding[]): void {
+  const live = model.live;
+  const nodes = v.nodes;
+  const mods = v.modules;
+  const cpu = v.cpu;
   if (mods === null) out.push(finding('KVM_MODULES', 'unknown', 'kvm', 'sys/module not readable here', ['sys/module']));
   else {
     const loaded = ['kvm', 'kvm_intel', 'kvm_amd'].filter((m) => mods[m]);
@@ -49,9 +57,10 @@ export function virtFindings(model: Model): Finding[] {
   } else {
     out.push(finding('KVM_DEVICE', 'ok', '/dev/kvm', nodes.kvmAccess === true ? '/dev/kvm exists and this user may open it (checked with access(2), not opened)' : '/dev/kvm exists (who may open it is not checked off the live host)', ['dev/kvm']));
   }
+}
 
-  // cgroup controllers libvirt puts VMs in (virt-host-validate's list; on v2 cpuacct is part of cpu,
-  // devices is eBPF and blkio is io).
+/** CGROUPS: the controllers libvirt puts VMs in (virt-host-validate's list; on v2 cpuacct is part of cpu, devices is eBPF and blkio is io). */
+function cgroupFindings(model: Model, v: Virt, out: Finding[]): void {
   const cg = v.cgroups;
   if (cg === null) out.push(finding('CGROUPS', 'unknown', 'cgroups', 'sys/fs/cgroup is not in this tree: the controllers libvirt uses are not checked', ['sys/fs/cgroup']));
   else {
@@ -63,28 +72,42 @@ export function virtFindings(model: Model): Finding[] {
         : finding('CGROUPS', 'warn', 'cgroups', `cgroup v${cg.version} lacks ${missing.join(', ')}: libvirt cannot limit VMs with them (QEMU started by hand does not need them)`, [cg.version === 2 ? 'sys/fs/cgroup/cgroup.controllers' : 'sys/fs/cgroup']),
     );
   }
-  // Secure guests (AMD SEV, Intel TDX): information, as virt-host-validate gives it.
+}
+
+/** SECURE_GUEST: AMD SEV, Intel TDX: information, as virt-host-validate gives it. */
+function secureGuestFindings(model: Model, v: Virt, out: Finding[]): void {
   const sg = v.secureGuest;
   const on = [truthy(sg.sev) ? 'AMD SEV (kvm_amd sev)' : null, truthy(sg.tdx) ? 'Intel TDX (kvm_intel tdx)' : null].filter((x): x is string => x !== null);
   if (on.length > 0) out.push(finding('SECURE_GUEST', 'info', 'secure guests', `KVM offers ${on.join(' and ')}`, ['sys/module/kvm_amd/parameters/sev', 'sys/module/kvm_intel/parameters/tdx']));
   else if (sg.sev !== null || sg.tdx !== null) out.push(finding('SECURE_GUEST', 'info', 'secure guests', 'KVM offers no secure guests here (SEV/TDX off); passthrough does not need them', ['sys/module/kvm_amd/parameters/sev', 'sys/module/kvm_intel/parameters/tdx']));
   else out.push(finding('SECURE_GUEST', 'info', 'secure guests', 'not known: no kvm_amd sev or kvm_intel tdx parameter in this tree; passthrough does not need them', []));
+}
 
-  // Networking helpers: info only.
+/** VHOST_NET and TUN: networking helpers, information only. */
+function netHelperFindings(model: Model, v: Virt, out: Finding[]): void {
+  const nodes = v.nodes;
+  const mods = v.modules;
   if (nodes !== null) {
     const note = (code: FindingCode, node: boolean | null, mod: boolean | undefined, path: string, what: string, load: string) =>
       out.push(finding(code, node ? 'ok' : 'info', path, node ? `${path} exists${mod ? ` (${load} loaded)` : ''}` : node === false ? `${path} does not exist: ${what} (sudo modprobe ${load})` : `${path} is not in this tree`, [path.slice(1)]));
     note('VHOST_NET', nodes.vhostNet, mods?.['vhost_net'], '/dev/vhost-net', 'virtio-net falls back to the slower userspace path', 'vhost_net');
     note('TUN', nodes.tun, mods?.['tun'], '/dev/net/tun', 'tap networking needs it', 'tun');
   }
+}
 
-  // iommufd and VFIO device cdevs (6.2+ and 6.6+).
+/** IOMMUFD: /dev/iommu (Linux 6.2+). */
+function iommufdFindings(model: Model, v: Virt, out: Finding[]): void {
+  const h = model.host;
   const iommufdMod = h.modules?.['iommufd'] ?? null;
   const devIommu = h.devNodes?.iommu ?? null;
   if (devIommu === true) out.push(finding('IOMMUFD', 'ok', 'iommufd', `/dev/iommu exists: VFIO can use iommufd (Linux 6.2+)${iommufdMod ? '; iommufd loaded' : ''}`, ['dev/iommu']));
   else if (devIommu === false) out.push(finding('IOMMUFD', 'info', 'iommufd', `/dev/iommu does not exist: QEMU and libvirt use the VFIO group (type1) interface instead; iommufd needs Linux 6.2+ with IOMMUFD${iommufdMod === false ? ' (sudo modprobe iommufd)' : ''}`, ['dev/iommu']));
   else out.push(finding('IOMMUFD', 'unknown', 'iommufd', '/dev/iommu is not in this tree', ['dev/iommu']));
+}
 
+/** VFIO_CDEV: the device cdev of each function bound to a VFIO driver (Linux 6.6+). */
+function cdevFindings(model: Model, v: Virt, out: Finding[]): void {
+  const nodes = v.nodes;
   const bound = model.devices.filter((d) => d.pci !== null && d.driver !== null && isVfioDriver(d.driver));
   for (const d of bound) {
     const cdev = d.pci!.vfioDev;
@@ -94,8 +117,11 @@ export function virtFindings(model: Model): Finding[] {
     else if (nodes !== null && nodes.vfioDevices !== null) out.push(finding('VFIO_CDEV', 'warn', d.name, `sys says ${cdev} but /dev/vfio/devices/${cdev} does not exist (udev may not have created it)`, [`${d.path}/vfio-dev/${cdev}`, `dev/vfio/devices/${cdev}`]));
     else out.push(finding('VFIO_CDEV', 'info', d.name, `device cdev ${cdev} (its /dev node is not in this tree)`, [`${d.path}/vfio-dev/${cdev}`]));
   }
+}
 
-  // vfio-pci options in force.
+/** VFIO_PCI_OPTIONS: vfio-pci options in force. */
+function vfioPciOptionFindings(model: Model, v: Virt, out: Finding[]): void {
+  const h = model.host;
   const p = h.moduleParams;
   if (h.modules?.['vfio_pci']) {
     const on = ['disable_idle_d3', 'disable_vga', 'enable_sriov', 'nointxmask', 'disable_denylist'].filter((k) => truthy(p[`vfio_pci/${k}`]));
@@ -104,5 +130,4 @@ export function virtFindings(model: Model): Finding[] {
       out.push(finding('VFIO_PCI_OPTIONS', 'info', 'vfio-pci', on.length ? `options on: ${on.join(', ')}${on.includes('disable_denylist') ? ' (devices the kernel keeps from VFIO are allowed)' : ''}` : 'no non-default options (disable_idle_d3, disable_vga, enable_sriov, nointxmask, disable_denylist all off)', read.map((k) => `sys/module/${k.replace('/', '/parameters/')} = ${p[k]}`)));
     }
   }
-  return out;
 }

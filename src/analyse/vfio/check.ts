@@ -218,18 +218,54 @@ function checkNoGroup(d: Device): GroupCheck {
   return { group: null, targets: [d.name], outcome: decide(found, []), findings: found, moves: [], binds: [] };
 }
 
+/** What a group's check gathers: findings, the moves the steps make, the binds the targets may need. */
+interface Gathered {
+  out: CheckFinding[];
+  moves: Move[];
+  binds: Move[];
+}
+
 function checkGroup(ctx: Ctx, gid: number, targetDevs: Device[], wholeGroup: boolean): GroupCheck {
-  const { model } = ctx;
-  const out: CheckFinding[] = [];
-  const moves: Move[] = [];
-  const binds: Move[] = [];
+  const acc: Gathered = { out: [], moves: [], binds: [] };
+  const { out, moves } = acc;
   const gs = `group ${gid}`;
   const g = ctx.groups.get(gid);
-  const result = (targets: string[]): GroupCheck => ({ group: gid, targets, outcome: decide(out, moves), findings: out, moves, binds });
+  const result = (targets: string[]): GroupCheck => ({ group: gid, targets, outcome: decide(out, moves), findings: out, moves, binds: acc.binds });
   if (!g) {
     out.push(f('GROUP_UNREADABLE', 'unknown', 'unknown', gs, `${targetDevs.map((d) => d.name).join(', ') || 'the target'} links to group ${gid}, which has no directory in sys/kernel/iommu_groups: its other members cannot be checked (a partial tree, or the group is changing)`, [`sys/kernel/iommu_groups/${gid}`]));
     return result(targetDevs.map((d) => d.name));
   }
+  groupStateFindings(g, out);
+  const members = g.members.map((m) => ({ ref: m, dev: ctx.byPath.get(m.path) ?? null }));
+  // `--group N`: the group's endpoints are the targets; its bridges stay with the host.
+  const targets = wholeGroup ? members.flatMap((m) => (m.dev && !isBridge(m.dev) ? [m.dev] : [])) : targetDevs;
+  const isTarget = new Set(targets.map((d) => d.path));
+  if (targets.length === 0) out.push(f('NOTHING_TO_PASS', 'fail', 'block', gs, 'the group holds only bridges: there is nothing vfio-pci can take', []));
+  const endpoints: Device[] = [];
+  for (const { ref, dev } of members) {
+    if (!dev) {
+      out.push(f('GROUP_MEMBER_UNKNOWN', 'unknown', 'unknown', ref.name, `group ${g.id} lists ${ref.name}, which no bus lists: its driver is unknown`, [ref.path]));
+    } else if ('driver' in dev.errors) {
+      out.push(f('DRIVER_UNREADABLE', 'unknown', 'unknown', dev.name, `its driver link is unreadable (${dev.errors['driver']}): run as root, or take a snapshot as root`, [`${dev.path}/driver`]));
+      if (!isBridge(dev)) endpoints.push(dev);
+    } else if (isBridge(dev)) {
+      bridgeMember(ctx, dev, isTarget.has(dev.path), out);
+    } else {
+      endpoints.push(dev);
+      endpointMember(ctx, g, dev, isTarget.has(dev.path), acc);
+    }
+  }
+  for (const dev of endpoints) deviceFindings(ctx, dev, out);
+  groupFindings(ctx, g, out);
+  if (decide(out, moves) === 'ready' && members.length > 1 && targets.length > 0) {
+    out.push(f('GROUP_VIABLE', 'ok', 'none', gs, 'no other member is held by a host driver', []));
+  }
+  return result(targets.map((d) => d.name));
+}
+
+/** The group itself: a no-IOMMU group, or a directory missing or unreadable. */
+function groupStateFindings(g: Group, out: CheckFinding[]): void {
+  const gs = `group ${g.id}`;
   if (g.name === 'vfio-noiommu') {
     out.push(f('NOIOMMU_GROUP', 'fail', 'block', gs, 'a VFIO no-IOMMU group: no DMA isolation at all; a real IOMMU is needed', [`sys/kernel/iommu_groups/${g.dir}/name`]));
   }
@@ -238,81 +274,65 @@ function checkGroup(ctx: Ctx, gid: number, targetDevs: Device[], wholeGroup: boo
   } else if ('members' in g.errors || 'group' in g.errors) {
     out.push(f('GROUP_UNREADABLE', 'unknown', 'unknown', gs, `its member list is unreadable (${g.errors['members'] ?? g.errors['group']}): run as root, or take a snapshot as root`, [`sys/kernel/iommu_groups/${g.dir}/devices`]));
   }
+}
 
-  const members = g.members.map((m) => ({ ref: m, dev: ctx.byPath.get(m.path) ?? null }));
-  // `--group N`: the group's endpoints are the targets; its bridges stay with the host.
-  const targets = wholeGroup ? members.flatMap((m) => (m.dev && !isBridge(m.dev) ? [m.dev] : [])) : targetDevs;
-  const isTarget = new Set(targets.map((d) => d.path));
-  if (targets.length === 0) {
-    out.push(f('NOTHING_TO_PASS', 'fail', 'block', gs, 'the group holds only bridges: there is nothing vfio-pci can take', []));
+/** A bridge in the group: never a target; since 5.19 it must be on pcieport or unbound (vfio_bus_is_viable). */
+function bridgeMember(ctx: Ctx, dev: Device, target: boolean, out: CheckFinding[]): void {
+  const drv = dev.driver;
+  const newRule = kernelAtLeast(ctx.model.host.kernelRelease, 5, 19) !== false;
+  if (target) {
+    out.push(f('TARGET_IS_BRIDGE', 'fail', 'block', dev.name, 'a PCI bridge: vfio-pci refuses bridges (their header type is not 0); pass the devices behind it instead', [`${dev.path}/config header type ${dev.pci?.headerType}`]));
+  } else if (drv === null || drv === 'pcieport' || drv === 'pci-stub' || isVfioDriver(drv) || !newRule) {
+    out.push(f('GROUP_MEMBER_BRIDGE', 'ok', 'none', dev.name, `a bridge in the group${drv ? ` on ${drv}` : ''}: stays with the host and does not stand in the way`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
+  } else {
+    out.push(f('GROUP_MEMBER_BRIDGE_DRIVER', 'fail', 'block', dev.name, `a bridge bound to ${drv}: since Linux 5.19 a bridge in a VFIO group must be on pcieport or unbound, and the host keeps its bridges; what would change it: unbinding ${drv} from it yourself if the host does not need what ${drv} does there (e.g. hot-plug)`, [`${dev.path}/driver -> ${drv}`]));
   }
-  const newRule = kernelAtLeast(model.host.kernelRelease, 5, 19) !== false;
-  const endpoints: Device[] = [];
+}
 
-  for (const { ref, dev } of members) {
-    if (!dev) {
-      out.push(f('GROUP_MEMBER_UNKNOWN', 'unknown', 'unknown', ref.name, `group ${g.id} lists ${ref.name}, which no bus lists: its driver is unknown`, [ref.path]));
-      continue;
-    }
-    const target = isTarget.has(dev.path);
-    if ('driver' in dev.errors) {
-      out.push(f('DRIVER_UNREADABLE', 'unknown', 'unknown', dev.name, `its driver link is unreadable (${dev.errors['driver']}): run as root, or take a snapshot as root`, [`${dev.path}/driver`]));
-      if (!isBridge(dev)) endpoints.push(dev);
-      continue;
-    }
-    const drv = dev.driver;
-    if (isBridge(dev)) {
-      if (target) {
-        out.push(f('TARGET_IS_BRIDGE', 'fail', 'block', dev.name, 'a PCI bridge: vfio-pci refuses bridges (their header type is not 0); pass the devices behind it instead', [`${dev.path}/config header type ${dev.pci?.headerType}`]));
-      } else if (drv === null || drv === 'pcieport' || drv === 'pci-stub' || isVfioDriver(drv) || !newRule) {
-        out.push(f('GROUP_MEMBER_BRIDGE', 'ok', 'none', dev.name, `a bridge in the group${drv ? ` on ${drv}` : ''}: stays with the host and does not stand in the way`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
-      } else {
-        out.push(f('GROUP_MEMBER_BRIDGE_DRIVER', 'fail', 'block', dev.name, `a bridge bound to ${drv}: since Linux 5.19 a bridge in a VFIO group must be on pcieport or unbound, and the host keeps its bridges; what would change it: unbinding ${drv} from it yourself if the host does not need what ${drv} does there (e.g. hot-plug)`, [`${dev.path}/driver -> ${drv}`]));
-      }
-      continue;
-    }
-    endpoints.push(dev);
-    const vfio = VFIO_DRIVER_FOR_BUS[dev.bus] ?? null;
-    const needs = target || (drv !== null && drv !== 'pci-stub' && !isVfioDriver(drv)) ? hostNeeds(model, dev) : null;
-    for (const n of needs?.needs ?? []) {
-      const why = target ? 'it cannot go to a VM' : `it cannot leave ${drv}, so group ${g.id} cannot go to a VM`;
-      out.push(f(n.code, 'fail', 'block', dev.name, `${describe(ctx, dev)}: ${n.message}; ${why}${target ? '' : '; what would change it: a slot whose group holds nothing the host needs (iommu-groups explain shows why the group is shaped so)'}`, n.evidence));
-    }
-    for (const n of needs?.unknown ?? []) out.push(f(n.code, 'unknown', 'unknown', dev.name, n.message, n.evidence));
-    const move = (): Move => ({ device: dev.name, bus: dev.bus, driver: drv, vfioDriver: vfio ?? '', vendorDevice: vendorDevice(dev), module: drv === null ? null : (model.host.driverModules[`${dev.bus}/${drv}`] ?? null), what: describe(ctx, dev) });
-
-    if (target) {
-      if (drv !== null && isVfioDriver(drv)) {
-        out.push(f('TARGET_VFIO', 'ok', 'none', dev.name, `bound to ${drv}`, [`${dev.path}/driver -> ${drv}`]));
-      } else if (vfio === null) {
-        out.push(f('NO_VFIO_DRIVER', 'fail', 'block', dev.name, `a ${dev.bus} device: no VFIO driver takes devices of the ${dev.bus} bus`, [`${dev.path} on bus ${dev.bus}`]));
-      } else {
-        binds.push(move());
-        const now = drv === null ? 'not bound to any driver' : drv === 'pci-stub' ? 'held by pci-stub' : `bound to the host driver ${drv}`;
-        out.push(f(drv === null ? 'TARGET_UNBOUND' : 'TARGET_HOST_DRIVER', 'info', 'none', dev.name, `${now}: a managed hypervisor (libvirt managed='yes', Proxmox) binds it to ${vfio} itself; for QEMU started by hand, bind it first`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
-      }
-      continue;
-    }
-    if (drv === null || drv === 'pci-stub') {
-      out.push(f('GROUP_MEMBER_GOES_ALONG', 'info', 'none', dev.name, `${drv === null ? 'unbound' : 'on pci-stub'}: no move needed, but it shares group ${g.id}: while the VM runs no host driver may claim it`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
-    } else if (isVfioDriver(drv)) {
-      out.push(f('GROUP_MEMBER_VFIO', 'info', 'none', dev.name, `bound to ${drv}: it shares group ${g.id}; no move needed`, [`${dev.path}/driver -> ${drv}`]));
-    } else if (vfio === null) {
-      out.push(f('NO_VFIO_DRIVER', 'fail', 'block', dev.name, `a ${dev.bus} device on ${drv} in group ${g.id}: no VFIO driver takes devices of the ${dev.bus} bus, so it cannot leave the host and the group cannot go to a VM`, [`${dev.path} on bus ${dev.bus}`, `${dev.path}/driver -> ${drv}`]));
-    } else if ((needs?.needs.length ?? 0) === 0) {
-      const m = move();
-      moves.push(m);
-      const extra = dev.bus === 'platform' ? '; vfio-platform also needs a reset module for this device (or vfio-platform.reset_required=0, which gives no reset between VMs)' : '';
-      out.push(f('GROUP_MEMBER_HOST_DRIVER', 'warn', 'step', dev.name, `bound to the host driver ${drv} in the same group ${g.id}: it must move to ${vfio} too, and the host loses ${dev.name} (${m.what})${extra}`, [`${dev.path}/driver -> ${drv}`]));
-    }
+/** An endpoint: what the host needs of it, then its driver as a target or as another member. */
+function endpointMember(ctx: Ctx, g: Group, dev: Device, target: boolean, acc: Gathered): void {
+  const { model } = ctx;
+  const drv = dev.driver;
+  const vfio = VFIO_DRIVER_FOR_BUS[dev.bus] ?? null;
+  const needs = target || (drv !== null && drv !== 'pci-stub' && !isVfioDriver(drv)) ? hostNeeds(model, dev) : null;
+  for (const n of needs?.needs ?? []) {
+    const why = target ? 'it cannot go to a VM' : `it cannot leave ${drv}, so group ${g.id} cannot go to a VM`;
+    acc.out.push(f(n.code, 'fail', 'block', dev.name, `${describe(ctx, dev)}: ${n.message}; ${why}${target ? '' : '; what would change it: a slot whose group holds nothing the host needs (iommu-groups explain shows why the group is shaped so)'}`, n.evidence));
   }
+  for (const n of needs?.unknown ?? []) acc.out.push(f(n.code, 'unknown', 'unknown', dev.name, n.message, n.evidence));
+  const move = (): Move => ({ device: dev.name, bus: dev.bus, driver: drv, vfioDriver: vfio ?? '', vendorDevice: vendorDevice(dev), module: drv === null ? null : (model.host.driverModules[`${dev.bus}/${drv}`] ?? null), what: describe(ctx, dev) });
+  if (target) targetDriver(dev, vfio, move, acc);
+  else if ((needs?.needs.length ?? 0) === 0 || drv === null || drv === 'pci-stub' || isVfioDriver(drv) || vfio === null) memberDriver(g, dev, vfio, move, acc);
+}
 
-  for (const dev of endpoints) deviceFindings(ctx, dev, out);
-  groupFindings(ctx, g, out);
-  if (decide(out, moves) === 'ready' && members.length > 1 && targets.length > 0) {
-    out.push(f('GROUP_VIABLE', 'ok', 'none', gs, 'no other member is held by a host driver', []));
+function targetDriver(dev: Device, vfio: string | null, move: () => Move, acc: Gathered): void {
+  const drv = dev.driver;
+  if (drv !== null && isVfioDriver(drv)) {
+    acc.out.push(f('TARGET_VFIO', 'ok', 'none', dev.name, `bound to ${drv}`, [`${dev.path}/driver -> ${drv}`]));
+  } else if (vfio === null) {
+    acc.out.push(f('NO_VFIO_DRIVER', 'fail', 'block', dev.name, `a ${dev.bus} device: no VFIO driver takes devices of the ${dev.bus} bus`, [`${dev.path} on bus ${dev.bus}`]));
+  } else {
+    acc.binds.push(move());
+    const now = drv === null ? 'not bound to any driver' : drv === 'pci-stub' ? 'held by pci-stub' : `bound to the host driver ${drv}`;
+    acc.out.push(f(drv === null ? 'TARGET_UNBOUND' : 'TARGET_HOST_DRIVER', 'info', 'none', dev.name, `${now}: a managed hypervisor (libvirt managed='yes', Proxmox) binds it to ${vfio} itself; for QEMU started by hand, bind it first`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
   }
-  return result(targets.map((d) => d.name));
+}
+
+/** Another member of the target's group: goes along as it is, or must move to VFIO (a step), or cannot. */
+function memberDriver(g: Group, dev: Device, vfio: string | null, move: () => Move, acc: Gathered): void {
+  const drv = dev.driver;
+  if (drv === null || drv === 'pci-stub') {
+    acc.out.push(f('GROUP_MEMBER_GOES_ALONG', 'info', 'none', dev.name, `${drv === null ? 'unbound' : 'on pci-stub'}: no move needed, but it shares group ${g.id}: while the VM runs no host driver may claim it`, [`${dev.path}/driver${drv ? ` -> ${drv}` : ' absent'}`]));
+  } else if (isVfioDriver(drv)) {
+    acc.out.push(f('GROUP_MEMBER_VFIO', 'info', 'none', dev.name, `bound to ${drv}: it shares group ${g.id}; no move needed`, [`${dev.path}/driver -> ${drv}`]));
+  } else if (vfio === null) {
+    acc.out.push(f('NO_VFIO_DRIVER', 'fail', 'block', dev.name, `a ${dev.bus} device on ${drv} in group ${g.id}: no VFIO driver takes devices of the ${dev.bus} bus, so it cannot leave the host and the group cannot go to a VM`, [`${dev.path} on bus ${dev.bus}`, `${dev.path}/driver -> ${drv}`]));
+  } else {
+    const m = move();
+    acc.moves.push(m);
+    const extra = dev.bus === 'platform' ? '; vfio-platform also needs a reset module for this device (or vfio-platform.reset_required=0, which gives no reset between VMs)' : '';
+    acc.out.push(f('GROUP_MEMBER_HOST_DRIVER', 'warn', 'step', dev.name, `bound to the host driver ${drv} in the same group ${g.id}: it must move to ${vfio} too, and the host loses ${dev.name} (${m.what})${extra}`, [`${dev.path}/driver -> ${drv}`]));
+  }
 }
 
 /** "serial, Communication controller [0700]" (driver, class). */
