@@ -1,7 +1,7 @@
 // The small error hierarchy: known conditions carry a message, a hint and an exit code and are
 // printed as one line without a stack. Anything else is a bug and keeps its stack.
 
-/** Exit codes, documented in README "Exit codes". */
+/** Exit codes, documented in README.md "Exit codes". */
 export const EXIT = {
   OK: 0,
   /** A filter (--device, --group, ...) matched nothing. */

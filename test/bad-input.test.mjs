@@ -1,4 +1,4 @@
-// README "Bad input", row by row: each row of the table is run and its stderr and exit code are
+// The manual's bad-input table (docs/robustness.md), row by row: each row of the table is run and its stderr and exit code are
 // asserted exactly (the table is the specification; this file only reads and runs it). Also the
 // closed pipe, which has no stderr to show.
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { BIN, PROJECT, fixture, runCli } from './helpers.mjs';
 
-const readme = fs.readFileSync(path.join(PROJECT, 'README.md'), 'utf8');
+const readme = fs.readFileSync(path.join(PROJECT, 'docs', 'robustness.md'), 'utf8');
 const table = readme.slice(readme.indexOf('<!-- bad-input:start -->'), readme.indexOf('<!-- bad-input:end -->'));
 const rows = table
   .split('\n')
@@ -20,7 +20,7 @@ const rows = table
     return { input: cells[0], stderr, exit: Number(cells[2]) };
   });
 
-test('the README table has its rows', () => {
+test('the bad-input table has its rows', () => {
   assert.ok(rows.length >= 20, `${rows.length} rows`);
 });
 

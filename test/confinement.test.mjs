@@ -73,8 +73,16 @@ async function watchOpens(dir) {
   const child = spawn('inotifywait', ['-m', '-r', '-q', '-e', 'open,access', '--format', '%w%f %e', dir]);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
+  // Events come in order: once a read of the probe made after the command shows, every event of
+  // the command has come too (no fixed wait).
+  const probes = () => out.split('\n').filter((l) => l.startsWith(probe + ' ')).length;
   const stop = async () => {
-    await new Promise((r) => setTimeout(r, 200));
+    const seen = probes();
+    const deadline = Date.now() + 30_000;
+    while (probes() <= seen && Date.now() < deadline) {
+      fs.readFileSync(probe);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     child.kill();
     return out.split('\n').filter((l) => l !== '' && !l.startsWith(probe + ' '));
   };

@@ -37,7 +37,7 @@ test('npm pack: the tarball installs into a temporary prefix and runs', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, runCli(['list', '--root', fixture('q35-intel'), '--format', 'plain', '--pci-ids', TEST_IDS]).stdout);
   const files = execFileSync('tar', ['tzf', path.join(dir, tgz)], { encoding: 'utf8' });
-  assert.doesNotMatch(files, /package\/(src|test|scripts)\//, 'only bin/, dist/ and README in the package');
+  assert.doesNotMatch(files, /package\/(src|test|scripts)\//, 'only bin/, dist/, README and docs/ in the package');
 });
 
 /** Call the completion function the way bash does: the line up to the cursor, and COMP_WORDS. */

@@ -1,4 +1,4 @@
-// The README's examples run as written after `npm run demo` (which extracts every bundled capture
+// The examples of the README and of docs/*.md run as written after `npm run demo` (which extracts every bundled capture
 // to .tmp/<name>): each "$ iommu-groups ..." line in a code block is run from the project root, and
 // what it prints is compared with the lines the README shows under it. As on a wide terminal, a
 // command without --format prints its table (run here with --format table --wide). In the README, a
@@ -11,7 +11,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { BIN, PROJECT } from './helpers.mjs';
 
-const readme = fs.readFileSync(path.join(PROJECT, 'README.md'), 'utf8');
+// The README and every page of the manual in docs/.
+const pages = ['README.md', ...fs.readdirSync(path.join(PROJECT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const readme = pages.map((p) => fs.readFileSync(path.join(PROJECT, p), 'utf8')).join('\n');
 
 /** Each example: its command line and the output lines shown under it (up to the next "$ " line or the block's end). */
 function examples() {

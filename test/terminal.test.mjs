@@ -31,8 +31,10 @@ function screen(width, views) {
   execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(width), '-y', '50', `env -i PATH=/usr/bin:/bin TERM=xterm bash ${script}; sleep 60`]);
   try {
     execFileSync('tmux', ['set-option', '-t', name, 'history-limit', '50000']);
+    // Wait for the script's last line to show (polling the pane; two busy cores can take a while).
     let out = '';
-    for (let i = 0; i < 300 && !out.includes('__END__'); i++) {
+    const deadline = Date.now() + 180_000;
+    while (!out.includes('__END__') && Date.now() < deadline) {
       spawnSync('sleep', ['0.1']);
       out = execFileSync('tmux', ['capture-pane', '-t', name, '-p', '-J', '-S', '-50000'], { encoding: 'utf8' });
     }

@@ -1,5 +1,5 @@
 // The model: plain, JSON-safe data read from one sysfs root. The JSON output is this model
-// (plus schemaVersion), so the names here are part of the interface: see README "JSON schema".
+// (plus schemaVersion), so the names here are part of the interface: see docs/formats.md.
 //
 // Absent vs unreadable: an attribute that is not there is null; one that is there but could not
 // be read is null too AND has an entry in the owner's `errors` map (attribute -> errno code, e.g.

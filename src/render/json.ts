@@ -1,4 +1,4 @@
-// JSON output: the model as views of it, with a schemaVersion. Documented in README "JSON schema".
+// JSON output: the model as views of it, with a schemaVersion. Documented in docs/formats.md.
 import type { BusesView } from '../analyse/views/buses-view.js';
 import type { BridgeIsolation } from '../analyse/grouping/kernel-grouping.js';
 import type { ListView, MemberView } from '../analyse/views/list-view.js';

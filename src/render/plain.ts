@@ -1,5 +1,5 @@
-// Plain output: one tab-separated record per line, no header, fixed columns (README "Plain
-// output"). "-" marks an absent value, "?" an unreadable one. A contract for shell pipelines.
+// Plain output: one tab-separated record per line, no header, fixed columns (docs/formats.md,
+// "Plain output"). "-" marks an absent value, "?" an unreadable one. A contract for shell pipelines.
 import type { BusesView } from '../analyse/views/buses-view.js';
 import type { ListView, MemberView } from '../analyse/views/list-view.js';
 import type { Group } from '../model/types.js';

@@ -11,7 +11,7 @@ import { MODPROBE_FILE, type Plan, type Step } from '../analyse/vfio/plan.js';
 import { wrapCommand, wrapWords } from './fit.js';
 import { SCHEMA_VERSION } from './json.js';
 
-/** check's JSON document: 2 since outcomes and plans replaced verdicts (README "check JSON"). */
+/** check's JSON document: 2 since outcomes and plans replaced verdicts (docs/formats.md). */
 export const CHECK_SCHEMA_VERSION = 2;
 import { field, safeJson, visible } from './safe-text.js';
 

@@ -1,6 +1,6 @@
 // Every finding code host and check can report, with the commands that report it: one table,
 // which the finding constructors take their code from (a code not here does not compile) and which
-// test/codes.test.mjs checks against README's "Pre-flight codes" table, both ways.
+// test/codes.test.mjs checks against docs/codes.md, both ways.
 export const FINDING_CODES = {
   KERNEL: ['host'],
   IOMMU_FIRMWARE: ['host'],

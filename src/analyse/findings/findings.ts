@@ -1,4 +1,4 @@
-// Findings: what `host` and `check` report, each with a stable code (README "Pre-flight codes").
+// Findings: what `host` and `check` report, each with a stable code (docs/codes.md).
 import type { FindingCode } from './finding-codes.js';
 export type Status = 'ok' | 'info' | 'warn' | 'fail' | 'unknown';
 

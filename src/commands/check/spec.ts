@@ -25,7 +25,7 @@ export const check: CommandSpec = {
            member the host needs: chipset, its disk, its default-route NIC);
            says what would change it
   unknown  a fact that decides it could not be read: which, and how to get it
-Codes (stable, in JSON and plain output): README "Pre-flight codes".`,
+Codes (stable, in JSON and plain output): docs/codes.md.`,
   examples: [
     'iommu-groups check 01:00.0',
     'iommu-groups check 01:00.0 01:00.1     a GPU and its audio function together',

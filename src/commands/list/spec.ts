@@ -28,8 +28,8 @@ ${CLASS_HELP}
 
 Formats:
   table   for people (default on a terminal)
-  json    versioned document, see README "JSON schema"
-  plain   one tab-separated record per member, no header, see README "Plain output"
+  json    versioned document, see docs/formats.md
+  plain   one tab-separated record per member, no header, see docs/formats.md
   legacy  the classic "IOMMU Group N:" shell loop output, byte for byte (filters pick
           groups, each shown whole)
   ids     vendor:device ids of the endpoints shown, comma-joined (for vfio-pci.ids=)
@@ -38,8 +38,8 @@ Formats:
           selection shares is not printed (exit 1; stderr names the device and the
           by-address way), and a device shown that the host needs (boot VGA, a
           mounted disk, the default route, the chipset) is named on stderr (exit 1).
-  prometheus  metrics for node_exporter's textfile collector (whole host), see README
-  nfd     node-feature-discovery local feature lines (whole host), see README`,
+  prometheus  metrics for node_exporter's textfile collector (whole host), see docs/fleet.md
+  nfd     node-feature-discovery local feature lines (whole host), see docs/fleet.md`,
   examples: [
     'iommu-groups list',
     'iommu-groups list --device 01:00.0',
