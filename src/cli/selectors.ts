@@ -32,9 +32,14 @@ export function idRanges(ids: readonly number[]): string {
   return out.join(', ');
 }
 
+/** A decimal group id ("21", "007"), or null: the one rule for what --group takes. */
+export function groupId(value: string): number | null {
+  return /^[0-9]{1,9}$/.test(value) ? Number(value) : null;
+}
+
 /** --group N: a decimal group id. */
 export function parseGroupOption(value: string): number {
-  if (!/^[0-9]{1,9}$/.test(value)) throw new UsageError(`--group ${value}: not a group number`, 'a decimal group id, e.g. --group 13');
+  if (groupId(value) === null) throw new UsageError(`--group ${value}: not a group number`, 'a decimal group id, e.g. --group 13');
   return Number(value);
 }
 

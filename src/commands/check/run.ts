@@ -3,6 +3,7 @@ import { checkTargets } from '../../analyse/vfio/check.js';
 import { buildPlan } from '../../analyse/vfio/plan.js';
 import type { Context } from '../../cli/context.js';
 import { outcomeResult, type Result } from '../../cli/exit.js';
+import { groupId } from '../../cli/selectors.js';
 import { resolveTargets } from '../../cli/targets.js';
 import { UsageError } from '../../errors.js';
 import { formatPciAddress, parseUserAddress } from '../../model/pci-address.js';
@@ -44,7 +45,8 @@ function scopedRead(root: string, specs: readonly string[], group: string | unde
     if (!a.ok) return null;
     names.push(formatPciAddress(a.address));
   }
-  const groups = group === undefined ? [] : /^(0|[1-9][0-9]{0,8})$/.test(group) ? [Number(group)] : null;
+  const id = group === undefined ? null : groupId(group);
+  const groups = group === undefined ? [] : id === null ? null : [id];
   if (groups === null || (names.length === 0 && groups.length === 0)) return null;
   return readScopedModel(root, { names, groups });
 }
