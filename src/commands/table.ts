@@ -7,8 +7,9 @@ import { completion } from './completion/spec.js';
 import { explain } from './explain/spec.js';
 import { host } from './host/spec.js';
 import { list } from './list/spec.js';
+import { slots } from './slots/spec.js';
 import { snapshot } from './snapshot/spec.js';
 import { tree } from './tree/spec.js';
 import { watch } from './watch/spec.js';
 
-export const COMMANDS: readonly CommandSpec[] = [list, buses, host, check, explain, tree, watch, snapshot, completion];
+export const COMMANDS: readonly CommandSpec[] = [list, buses, host, check, explain, tree, slots, watch, snapshot, completion];

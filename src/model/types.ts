@@ -91,6 +91,8 @@ export interface PciInfo {
   mdevTypes: MdevType[] | null;
   /** Its BARs 0-5 from the `resource` attribute (only those with a size); null when it is absent or unreadable. */
   bars: Bar[] | null;
+  /** The physical slot it sits in (sys/bus/pci/slots/NAME/address names its bus and device), or null. */
+  physicalSlot?: string | null;
 }
 
 /** A base address register as the kernel sized it (sys/bus/pci/devices/ADDR/resource, lines 0-5). */
@@ -317,4 +319,18 @@ export interface Model {
    * other PCI function is in `devices` with its vendor:device id only (no group, driver or path facts).
    */
   scope?: { read: string[]; idsOnly: number };
+  /** Physical slots (sys/bus/pci/slots), where read; null when that directory could not be read. */
+  slots?: PciSlot[] | null;
+  /** Groups predicted on a host whose IOMMU is off: ACS is judged as the kernel will enable it. */
+  iommuOff?: boolean;
+}
+
+/** A physical PCI slot (ACPI _SUN, pciehp, ...): where a card goes. */
+export interface PciSlot {
+  name: string;
+  /** "0000:01:00": domain, bus and device of a card in it; null when its address is unreadable. */
+  address: string | null;
+  /** The bridge whose secondary bus the slot is on (its pci_bus/ entry), or null when not found. */
+  bridge: string | null;
+  errors: ErrorMap;
 }

@@ -5,6 +5,7 @@ import { readDevices } from './read-devices.js';
 import { readGroups } from './read-groups.js';
 import { readHost } from './read-host.js';
 import { readUnits } from './read-units.js';
+import { readSlots } from './read-slots.js';
 import { SysRoot, type Recorder } from './sysfs-root.js';
 
 /**
@@ -27,11 +28,12 @@ export function readModel(root: string, { preflight = false, recorder = null as 
   const issues: Issue[] = [...groups.issues];
   const devices = readDevices(sys, issues);
   const units = readUnits(sys, issues);
+  const slots = readSlots(sys, devices.devices);
   // Module names feed check's softdep lines: only drivers of devices in a group can have to move.
   const drivers = devices.devices.flatMap((d) => (d.driver === null || d.group === null ? [] : [{ bus: d.bus, driver: d.driver }]));
   const host = readHost(sys, preflight, drivers);
   issues.push(...escapeIssues(sys));
-  return linkModel({
+  const model = linkModel({
     root: sys.root,
     live: sys.live,
     groupsDir: groups.state,
@@ -42,4 +44,6 @@ export function readModel(root: string, { preflight = false, recorder = null as 
     host,
     issues,
   });
+  model.slots = slots;
+  return model;
 }

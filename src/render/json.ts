@@ -54,6 +54,7 @@ export function* renderListJsonChunks(v: ListView, root: string, units: readonly
         verdict: g.verdict,
         members: g.members.map(one),
         errors: g.group.errors,
+        ...(v.prediction ? { predicted: true } : {}),
       };
     }
   };
@@ -61,6 +62,7 @@ export function* renderListJsonChunks(v: ListView, root: string, units: readonly
     schemaVersion: SCHEMA_VERSION,
     command: 'list',
     root,
+    ...(v.prediction ? { predicted: true, prediction: v.prediction } : {}),
     iommu: iommu(v.iommu, units),
     groups: null, // streamed
     ungrouped: v.ungrouped.map(one),

@@ -30,7 +30,7 @@ function memberLine(g: Group | null, verdict: string, m: MemberView): string {
 export function renderListPlain(v: ListView): string {
   const lines: string[] = [];
   for (const g of v.groups) for (const m of g.members) lines.push(memberLine(g.group, g.verdict.kind, m));
-  for (const m of v.ungrouped) lines.push(memberLine(null, 'no-group', m));
+  for (const m of v.ungrouped) lines.push(memberLine(null, v.prediction && m.isolation === 'unknown' ? 'unknown' : 'no-group', m));
   return lines.map((l) => l + '\n').join('');
 }
 

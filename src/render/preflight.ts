@@ -90,7 +90,31 @@ function groupHead(g: GroupCheck): string {
   return g.group === null ? who : `${who} (group ${g.group})`;
 }
 
-export function renderCheckText(report: CheckReport, plan: Plan | null, c: ChalkInstance, width: number | null = null): string {
+/** check on a host whose IOMMU is off: what the request will be once it is on (predicted groups), and how to turn it on. */
+export interface WhenIommuOn {
+  outcome: Outcome;
+  /** Steps the plan on the predicted groups would print (for "READY after N steps"). */
+  steps: number | null;
+  groups: { group: number | null; targets: string[]; outcome: Outcome }[];
+  /** The findings that make it blocked or unknown (fail and unknown ones). */
+  why: { code: string; subject: string; message: string }[];
+  /** The kernel command-line change that turns the IOMMU on, where one would. */
+  boot: BootChange | null;
+}
+
+/** "once the IOMMU is on: READY after 4 steps", and the boot-loader edit. */
+export function whenIommuOnLines(w: WhenIommuOn, c: ChalkInstance, width: number | null): string[] {
+  const groups = w.groups.map((g) => `${g.targets.map(visible).join(' + ')}${g.group === null ? '' : ` in predicted group ${g.group}`}`).join('; ');
+  return [
+    `${c.bold('once the IOMMU is on')}: ${paint(OUTCOME_STATUS[w.outcome], c)(outcomeText(w.outcome, w.steps))}`,
+    ...para(`(${groups}; from the groups the kernel's rules predict: iommu-groups list --predict; iommu-groups check again after the reboot for the steps)`, width, '  ', 2),
+    ...w.why.flatMap((f) => para(`${f.code} ${visible(f.subject)}: ${visible(f.message)}`, width, '  ', 4)),
+    '',
+    ...(w.boot ? bootLines(w.boot, width) : []),
+  ];
+}
+
+export function renderCheckText(report: CheckReport, plan: Plan | null, c: ChalkInstance, width: number | null = null, whenOn: WhenIommuOn | null = null): string {
   const out: string[] = [];
   const several = report.groups.length > 1;
   if (several) {
@@ -110,6 +134,7 @@ export function renderCheckText(report: CheckReport, plan: Plan | null, c: Chalk
     out.push(...para('No steps until the facts marked unknown above can be read (run as root on the host, or take a snapshot there with sudo iommu-groups snapshot).', width), '');
   }
   if (report.lacking.length > 0) out.push(...para(lackingText(report.lacking), width), '');
+  if (whenOn) out.push(...whenIommuOnLines(whenOn, c, width));
   if (plan) out.push(...planLines(plan, width));
   return out.join('\n');
 }
@@ -145,7 +170,7 @@ function planLines(plan: Plan, width: number | null): string[] {
   return out;
 }
 
-export function renderCheckJson(report: CheckReport, plan: Plan | null, root: string, issues: readonly Issue[] = []): string {
+export function renderCheckJson(report: CheckReport, plan: Plan | null, root: string, issues: readonly Issue[] = [], whenOn: WhenIommuOn | null = null): string {
   return (
     safeJson({
       schemaVersion: CHECK_SCHEMA_VERSION,
@@ -157,6 +182,7 @@ export function renderCheckJson(report: CheckReport, plan: Plan | null, root: st
       mmio: report.mmio,
       lacking: report.lacking,
       plan,
+      ...(whenOn ? { whenIommuOn: { outcome: whenOn.outcome, groups: whenOn.groups, why: whenOn.why, bootChange: whenOn.boot } } : {}),
       issues,
     }) + '\n'
   );

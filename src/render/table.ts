@@ -1,5 +1,6 @@
 // Table output for people at a terminal: one row per group member, the group's id, type and
 // verdict on its first row. Colour comes in as a Chalk instance decided once by the CLI.
+import { predictionDetails, predictionHeading } from './prediction.js';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { BusesView } from '../analyse/views/buses-view.js';
@@ -121,7 +122,8 @@ function stackedGroups(v: ListView, c: ChalkInstance, width: number): string {
 
 export function renderListTable(v: ListView, c: ChalkInstance, width: number | null = null): string {
   const out: string[] = [];
-  if (!v.iommu.active) out.push(noIommuSentence(v.iommu.evidence, c, width));
+  if (v.prediction) out.push(c.bold(wrapped(predictionHeading(v), width, 0, 2)) + '\n');
+  else if (!v.iommu.active) out.push(noIommuSentence(v.iommu.evidence, c, width));
   if (v.groups.length > 0) {
     const rows: string[][] = [];
     for (const g of v.groups) {
@@ -146,15 +148,22 @@ export function renderListTable(v: ListView, c: ChalkInstance, width: number | n
     out.push(listTable(rows, c, width) ?? stackedGroups(v, c, width!));
   }
   if (v.ungrouped.length > 0) {
-    out.push(c.bold(v.iommu.active ? 'Devices with no IOMMU group (not isolated):' : 'PCI devices (none isolated: no IOMMU group):') + '\n');
+    const title = v.prediction ? 'PCI devices whose group cannot be predicted (see below):' : v.iommu.active ? 'Devices with no IOMMU group (not isolated):' : 'PCI devices (none isolated: no IOMMU group):';
+    out.push(c.bold(title) + '\n');
     const rows = v.ungrouped.map((m) => [addressCell(m, false), classCell(m), deviceCell(m), driverCell(m)]);
     out.push(
       orderedTable(['Address', 'Class', 'Device', 'Driver'], rows, c, width, [[1, 6], [3, 10], [2, 28]]) ??
         rows.map((r) => `${r[0]}  ${cut(`${r[3]}  ${r[1]}`, width! - r[0]!.length - 2)}\n      ${cutName(r[2]!, width! - 6)}\n`).join(''),
     );
   }
+  if (v.prediction) for (const line of predictionDetails(v)) out.push(`  ${wrapped(line, width, 2, 4)}\n`);
   out.push(issuesBlock(v.issues, c, width));
   return out.join('');
+}
+
+/** Text wrapped to the width (after `firstUsed` columns, later lines indented `hang`), or whole. */
+function wrapped(text: string, width: number | null, firstUsed: number, hang: number): string {
+  return width === null ? visible(text) : wrapWords(visible(text), width, firstUsed, hang).join('\n');
 }
 
 export function renderBusesTable(v: BusesView, c: ChalkInstance, width: number | null = null): string {

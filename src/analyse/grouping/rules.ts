@@ -98,7 +98,7 @@ function contextFor(model: Model, over: Partial<AcsContext> = {}): AcsContext {
   const tables = model.host.acpiIommuTables;
   const ivrs = tables !== null ? tables.some((t) => t.startsWith('IVRS')) : model.units.some((u) => IOMMU_KINDS[u.kind].firmwareAliases) ? true : null;
   // A VMD domain's bus is a root bus too (pci_is_root_bus).
-  return { ...DEFAULT_CONTEXT, ivrs, onRootBus: (d) => busParents(d).length === 0, iommuOff: !iommuState(model).active, ...over };
+  return { ...DEFAULT_CONTEXT, ivrs, onRootBus: (d) => busParents(d).length === 0, iommuOff: model.iommuOff ?? !iommuState(model).active, ...over };
 }
 
 function aliasQuirkOf(d: Device): AliasQuirk | null {

@@ -1,5 +1,6 @@
 // What `list` shows: groups in numeric order with verdicts, members resolved to devices and
 // names, devices without a group, and the issues found. Pure: model (+ names) in, view out.
+import type { PredictedGroups } from '../grouping/predicted.js';
 import { CLASS_FILTERS, type ClassFilterName } from '../../model/pci-class.js';
 import type { PciAddress } from '../../model/pci-address.js';
 import { type PciIds } from '../../model/pci-ids.js';
@@ -41,6 +42,8 @@ export interface ListView {
   ungrouped: MemberView[];
   issues: Issue[];
   filtered: boolean;
+  /** list --predict: the groups are the rules' prediction, not the kernel's. */
+  prediction?: Omit<PredictedGroups, 'model'>;
 }
 
 /** Each filter holds one or more values (OR); a device must pass every filter given (AND). */
@@ -79,6 +82,18 @@ export function namesOf(d: Device | null, ids: PciIds | null): Names {
     vendorName: pci.vendor === null ? null : ids.vendorName(pci.vendor),
     deviceName: pci.vendor === null || pci.device === null ? null : ids.deviceName(pci.vendor, pci.device),
   };
+}
+
+/**
+ * list --predict: the view of the predicted groups, with the real IOMMU state (the host's truth) and
+ * the functions that cannot be predicted shown as unknown.
+ */
+export function buildPredictedView(real: Model, predicted: PredictedGroups, filter: ListFilter, ids: PciIds | null): ListView {
+  const { model, ...prediction } = predicted;
+  const v = buildListView(model, filter, ids);
+  const unknown = new Set(prediction.unknown.map((u) => u.device));
+  const ungrouped = v.ungrouped.map((m) => (unknown.has(m.ref.name) ? { ...m, isolation: 'unknown' as const } : m));
+  return { ...v, ungrouped, iommu: iommuReport(real), prediction };
 }
 
 export function buildListView(model: Model, filter: ListFilter, ids: PciIds | null): ListView {

@@ -1,5 +1,11 @@
 // `check`: can these devices go to a VM, and what must happen first? Printed, never run.
+import { iommuState } from '../../analyse/grouping/isolation.js';
+import { predictedGroups } from '../../analyse/grouping/predicted.js';
+import { hostReport } from '../../analyse/host/host-check.js';
 import { checkTargets } from '../../analyse/vfio/check.js';
+import type { PciIds } from '../../model/pci-ids.js';
+import type { Model } from '../../model/types.js';
+import type { WhenIommuOn } from '../../render/preflight.js';
 import { buildPlan } from '../../analyse/vfio/plan.js';
 import type { Context } from '../../cli/context.js';
 import { outcomeResult, type Result } from '../../cli/exit.js';
@@ -51,6 +57,29 @@ function scopedRead(root: string, specs: readonly string[], group: string | unde
   return readScopedModel(root, { names, groups });
 }
 
+/**
+ * The IOMMU is off: the request again on the groups the kernel's rules predict, with the boot-loader
+ * edit that turns it on. null when a target cannot be placed in the prediction.
+ */
+function whenIommuOn(model: Model, targets: readonly string[], opts: CheckOptions, ids: PciIds | null): WhenIommuOn | null {
+  const predicted = predictedGroups(model).model;
+  let report;
+  try {
+    report = checkTargets(predicted, resolveTargets(predicted, targets, opts.group), { strict: opts.strict === true, ids });
+  } catch (err) {
+    if (err instanceof UsageError) return null; // e.g. --group N: no such group before the reboot
+    throw err;
+  }
+  const plan = report.outcome === 'ready' || report.outcome === 'steps' ? buildPlan(predicted, report) : null;
+  return {
+    outcome: report.outcome,
+    steps: plan?.required.length ?? null,
+    groups: report.groups.map((g) => ({ group: g.group, targets: g.targets, outcome: g.outcome })),
+    why: report.groups.flatMap((g) => g.findings.filter((f) => f.status === 'fail' || f.status === 'unknown').map((f) => ({ code: f.code, subject: f.subject, message: f.message }))),
+    boot: hostReport(model).boot,
+  };
+}
+
 export async function runCheck(ctx: Context, targets: string[], opts: CheckOptions): Promise<Result> {
   checkEmitOptions(opts);
   const r = CHECK_RENDERERS[ctx.format as ReportFormat];
@@ -65,7 +94,9 @@ export async function runCheck(ctx: Context, targets: string[], opts: CheckOptio
     ctx.warnIssues(model, false);
     return emitted === 'usage' ? 'usage' : outcomeResult(report.outcome);
   }
-  write(await r.render({ report, plan, issues: model.issues }, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
+  // The prediction needs every function (a scoped read has only the targets' part).
+  const whenOn = iommuState(model).active ? null : whenIommuOn(model.scope ? readModel(root, { preflight: true }) : model, targets, opts, r.names ? ctx.names() : null);
+  write(await r.render({ report, plan, issues: model.issues, whenOn }, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
   ctx.warnIssues(model, r.inlineIssues);
   return outcomeResult(report.outcome);
 }

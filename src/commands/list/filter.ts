@@ -14,6 +14,7 @@ export interface ListOptions extends CommonOptions {
   vendor?: string[];
   driver?: string[];
   related?: boolean;
+  predict?: boolean;
 }
 
 export function parseFilter(opts: ListOptions): ListFilter {

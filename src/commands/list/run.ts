@@ -2,7 +2,9 @@
 import type { Context } from '../../cli/context.js';
 import type { Result } from '../../cli/exit.js';
 import { requireGroups } from '../../cli/selectors.js';
-import { buildListView, type ListView } from '../../analyse/views/list-view.js';
+import { predictedGroups } from '../../analyse/grouping/predicted.js';
+import { buildListView, buildPredictedView, type ListView } from '../../analyse/views/list-view.js';
+import { predictionDetails, predictionHeading } from '../../render/prediction.js';
 import { UsageError } from '../../errors.js';
 import { readModel } from '../../read/read-model.js';
 import type { Format } from '../../render/format.js';
@@ -16,7 +18,7 @@ export async function runList(ctx: Context, opts: ListOptions): Promise<Result> 
   const r: ListRenderer = LIST_RENDERERS[ctx.format as Format];
   const root = ctx.root();
   if (r.scope === 'whole-host') {
-    if (Object.keys(filter).length > 0) throw new UsageError(`--format ${ctx.format} reports the whole host`, 'drop --group, --device, --class, --vendor, --driver and --related');
+    if (Object.keys(filter).length > 0 || opts.predict) throw new UsageError(`--format ${ctx.format} reports the whole host`, 'drop --group, --device, --class, --vendor, --driver, --related and --predict');
     const model = readModel(root, { preflight: true });
     write(await r.render(model, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
     ctx.warnIssues(model, r.inlineIssues);
@@ -24,11 +26,16 @@ export async function runList(ctx: Context, opts: ListOptions): Promise<Result> 
   }
   const ids = ctx.names();
   // What is pasted is checked against the host's needs (mounts, routes), so those facts are read too.
-  const model = readModel(root, { preflight: r.hostFacts });
+  const real = readModel(root, { preflight: r.hostFacts });
+  const predicted = opts.predict ? predictedGroups(real) : null;
+  const model = predicted?.model ?? real;
   if (filter.group) requireGroups(model, filter.group);
   requireMatches(model, filter, opts);
-  const view = buildListView(model, r.scope === 'view' && r.wholeGroups ? { ...filter, wholeGroups: true } : filter, ids);
+  const shape = r.scope === 'view' && r.wholeGroups ? { ...filter, wholeGroups: true } : filter;
+  const view = predicted ? buildPredictedView(real, predicted, shape, ids) : buildListView(model, shape, ids);
   const rendered = await r.render({ model, view }, ctx.env());
+  // Formats that do not say it themselves: what the groups are, on stderr.
+  if (view.prediction && !r.inlineIssues) for (const line of [predictionHeading(view), ...predictionDetails(view)]) ctx.say(line);
   if (r.scope === 'paste') return pasteOutput(ctx, model, view, r, rendered.out as string);
   write(rendered, (s) => ctx.out(s), (s) => ctx.io.err(s));
   return afterOutput(ctx, model, view, r);
@@ -37,8 +44,11 @@ export async function runList(ctx: Context, opts: ListOptions): Promise<Result> 
 /** Issues, the IOMMU state and an empty filter result, told on stderr and in the exit code. */
 export function afterOutput(ctx: Context, model: Parameters<typeof ctx.warnIssues>[0], view: ListView, r: Pick<ListRenderer, 'inlineIssues' | 'saysNoIommu'>): Result {
   ctx.warnIssues(model, r.inlineIssues);
-  const tail = ctx.iommuTail(view.iommu, r.saysNoIommu === true);
-  if (tail !== 'ok') return tail;
+  const tail = ctx.iommuTail(view.iommu, r.saysNoIommu === true || view.prediction !== undefined);
+  if (tail !== 'ok') {
+    if (!view.prediction && !view.filtered) ctx.say('the groups the kernel will make once the IOMMU is on: iommu-groups list --predict (as root: it reads config space)');
+    return tail;
+  }
   if (view.filtered && view.groups.length === 0 && view.ungrouped.length === 0) {
     ctx.io.err('iommu-groups: no device matches the filters\n');
     return 'no-match';

@@ -18,6 +18,7 @@ export const list: CommandSpec = {
     { flags: '--vendor <id>', help: 'only devices with vendor id VVVV or VVVV:DDDD (hex)', repeat: 'comma' },
     { flags: '--driver <name>', help: 'only devices bound to driver NAME', repeat: 'comma' },
     { flags: '--related', help: "with a filter: also show the rest of each match's group and its slot's other functions" },
+    { flags: '--predict', help: "the groups the kernel will make once the IOMMU is on (from config space: run as root), or beside the kernel's own" },
   ],
   formats: LIST_FORMATS,
   about: `Filters add up: a repeated filter (or a comma list) matches any of its values;
@@ -48,6 +49,7 @@ Formats:
     'iommu-groups list --class net,storage --driver vfio-pci',
     'iommu-groups list --vendor 10de --format plain | cut -f1,5',
     'iommu-groups list --format legacy',
+    'sudo iommu-groups list --predict                  IOMMU still off: the groups you will get',
     'iommu-groups list --class gpu --related --format ids       e.g. 10de:1b80,10de:10f0',
     'iommu-groups list --format prometheus > /var/lib/node_exporter/textfile/iommu.prom',
     'iommu-groups list --format nfd > /etc/kubernetes/node-feature-discovery/features.d/iommu',

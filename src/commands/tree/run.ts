@@ -1,5 +1,7 @@
 // `tree`: the PCI topology with group boundaries, as text or Graphviz DOT.
 import { iommuReport } from '../../analyse/grouping/isolation.js';
+import { predictedGroups } from '../../analyse/grouping/predicted.js';
+import { predictionDetails, predictionSummary } from '../../render/prediction.js';
 import { buildTreeView, type TreeFilter } from '../../analyse/views/tree-view.js';
 import type { Context } from '../../cli/context.js';
 import type { Result } from '../../cli/exit.js';
@@ -14,6 +16,7 @@ export interface TreeOptions {
   /** Repeatable, comma lists: the union of what each keeps. */
   group?: string[];
   device?: string[];
+  predict?: boolean;
 }
 
 export async function runTree(ctx: Context, opts: TreeOptions): Promise<Result> {
@@ -23,7 +26,9 @@ export async function runTree(ctx: Context, opts: TreeOptions): Promise<Result> 
   const r = TREE_RENDERERS[ctx.format as TreeFormat];
   const root = ctx.root();
   ctx.names();
-  const model = readModel(root);
+  const real = readModel(root);
+  const predicted = opts.predict ? predictedGroups(real) : null;
+  const model = predicted?.model ?? real;
   if (filter.group) requireGroups(model, filter.group);
   const view = buildTreeView(model, filter);
   if (view.empty && (filter.group !== undefined || filter.device !== undefined)) {
@@ -32,6 +37,10 @@ export async function runTree(ctx: Context, opts: TreeOptions): Promise<Result> 
     return 'no-match';
   }
   write(await r.render(view, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
+  if (predicted) {
+    const { model: _m, ...p } = predicted;
+    for (const line of [predictionSummary(p, predicted.model.groups.length, iommuReport(real).evidence), ...predictionDetails(p)]) ctx.say(line);
+  }
   ctx.warnIssues(model, r.inlineIssues);
-  return ctx.iommuTail(iommuReport(model), r.saysNoIommu === true);
+  return ctx.iommuTail(iommuReport(real), r.saysNoIommu === true || predicted !== null);
 }

@@ -9,6 +9,7 @@ export const tree: CommandSpec = {
   options: [
     { flags: '--group <n>', help: 'only group N, under its real parents (repeat or N,M)', repeat: 'comma' },
     { flags: '--device <addr>', help: 'only this device: its parents, its subtree and its group (repeat or A,B)', repeat: 'comma' },
+    { flags: '--predict', help: 'the groups the kernel will make once the IOMMU is on (what they are is said on stderr)' },
   ],
   formats: TREE_FORMATS,
   about: `Marks: g<N>* the first device of group N in the tree (with the group's members), g<N> the others,
