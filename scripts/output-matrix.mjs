@@ -84,6 +84,8 @@ for (const root of roots) {
     await record(`${tag}.buses-pci.${f}`, [...r, 'buses', '--bus', 'pci', '--format', f]);
     await record(`${tag}.host.${f}`, [...r, 'host', '--format', f]);
     await record(`${tag}.check-none.${f}`, [...r, 'check', '--format', f]);
+    await record(`${tag}.slots.${f}`, [...r, 'slots', '--format', f]);
+    await record(`${tag}.list-predict.${f}`, [...r, 'list', '--predict', '--format', f]);
   }
   for (const f of ['table', 'plain', 'dot']) await record(`${tag}.tree.${f}`, [...r, 'tree', '--format', f]);
   for (const g of groups) {
@@ -112,7 +114,7 @@ for (const root of roots) {
 }
 
 // What does not depend on a tree: help, completion, usage errors.
-for (const c of ['', 'list', 'buses', 'host', 'check', 'explain', 'tree', 'watch', 'snapshot', 'completion']) {
+for (const c of ['', 'list', 'buses', 'host', 'check', 'explain', 'tree', 'slots', 'watch', 'snapshot', 'completion']) {
   await record(`help.${c || 'top'}`, [...(c ? [c] : []), '--help']);
 }
 await record('noargs', []);

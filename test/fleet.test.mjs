@@ -55,5 +55,5 @@ test('hostile driver names stay valid label values', { skip: noPromtool }, () =>
 
 test('fleet formats report the whole host: filters are refused', () => {
   const r = runCli(['list', '--format', 'prometheus', '--group', '1', '--root', fixture('q35-intel')]);
-  assert.deepEqual([r.stdout, r.stderr, r.code], ['', 'iommu-groups: --format prometheus reports the whole host\nhint: drop --group, --device, --class, --vendor, --driver and --related\n', 2]);
+  assert.deepEqual([r.stdout, r.stderr, r.code], ['', 'iommu-groups: --format prometheus reports the whole host\nhint: drop --group, --device, --class, --vendor, --driver, --related and --predict\n', 2]);
 });

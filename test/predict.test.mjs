@@ -150,3 +150,11 @@ test('slot addresses on model objects', () => {
   assert.equal(functionSlotKey('0000:01:00.1'), '0000:01:00');
   assert.equal(functionSlotKey('nonsense'), null);
 });
+
+test('explain --assume prints the boot-loader edit that adds the parameter (quoted where the shell needs it)', () => {
+  const r = runCli(['explain', '08:00.0', '--assume', 'pcie_acs_override=downstream,multifunction', '--root', fixture('q35-intel'), ...ids, '--format', 'table']);
+  assert.match(r.stdout, /^To add pcie_acs_override=downstream,multifunction on the kernel command line \(printed, not run; reboot afterwards\):$/m);
+  assert.match(r.stdout, /^ {4}sudo grubby --update-kernel=ALL --args=pcie_acs_override=downstream,multifunction$/m);
+  const j = JSON.parse(runCli(['explain', '08:00.0', '--assume', 'pcie_acs_override=downstream', '--root', fixture('q35-intel'), '--format', 'json']).stdout);
+  assert.deepEqual(j.assume.bootChange.add, ['pcie_acs_override=downstream']);
+});

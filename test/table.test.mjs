@@ -12,10 +12,11 @@ import { HOST_RENDERERS } from '../dist/render/views/host.js';
 import { CHECK_RENDERERS } from '../dist/render/views/check.js';
 import { EXPLAIN_RENDERERS } from '../dist/render/views/explain.js';
 import { TREE_RENDERERS } from '../dist/render/views/tree.js';
+import { SLOTS_RENDERERS } from '../dist/render/views/slots.js';
 import { WATCH_RENDERERS } from '../dist/render/views/watch.js';
 import { fixture, TEST_IDS } from './helpers.mjs';
 
-const MAPS = { list: LIST_RENDERERS, buses: BUSES_RENDERERS, host: HOST_RENDERERS, check: CHECK_RENDERERS, explain: EXPLAIN_RENDERERS, tree: TREE_RENDERERS };
+const MAPS = { list: LIST_RENDERERS, buses: BUSES_RENDERERS, host: HOST_RENDERERS, check: CHECK_RENDERERS, explain: EXPLAIN_RENDERERS, tree: TREE_RENDERERS, slots: SLOTS_RENDERERS };
 const byName = Object.fromEntries(COMMANDS.map((c) => [c.name, c]));
 
 async function inProcess(argv) {
@@ -48,7 +49,7 @@ test("each command's --help lists its options and formats from the table, and co
 for (const fx of ['q35-intel-vfio', 'q35-noiommu']) {
   test(`${fx}: every command gives one exit code whatever the format`, async () => {
     const root = fixture(fx);
-    const args = { list: [], buses: [], host: [], tree: [], check: ['--group', fx === 'q35-noiommu' ? '0' : '21'], explain: ['00:1f.0'] };
+    const args = { list: [], buses: [], host: [], tree: [], check: ['--group', fx === 'q35-noiommu' ? '0' : '21'], explain: ['00:1f.0'], slots: [] };
     if (fx === 'q35-noiommu') args.check = ['00:1f.0'];
     const seen = [];
     for (const [name, map] of Object.entries(MAPS)) {
@@ -67,7 +68,7 @@ for (const fx of ['q35-intel-vfio', 'q35-noiommu']) {
       assert.equal(new Set(views.map(([, c]) => c)).size, 1, `${name}: ${JSON.stringify(views)}`);
       seen.push(`${name}=${views[0][1]}`);
     }
-    const expected = fx === 'q35-noiommu' ? 'list=3 buses=3 host=1 check=1 explain=3 tree=3' : 'list=0 buses=0 host=0 check=0 explain=0 tree=0';
+    const expected = fx === 'q35-noiommu' ? 'list=3 buses=3 host=1 check=1 explain=3 tree=3 slots=3' : 'list=0 buses=0 host=0 check=0 explain=0 tree=0 slots=0';
     assert.equal(seen.join(' '), expected);
   });
 }

@@ -20,6 +20,8 @@ const VIEWS = (I, V, N) => [
   ['check', '01:00.0', '--root', I],
   ['explain', '08:00.0', '05:00.1', '0b:02.0', '--root', I],
   ['tree', '--root', V],
+  ['slots', '--root', N],
+  ['list', '--predict', '--root', N],
 ];
 
 /** Run the views one after another in a tmux pane of `width` columns; the screen's history, joined. */

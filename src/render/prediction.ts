@@ -6,6 +6,9 @@ import type { ListView } from '../analyse/views/list-view.js';
 
 type Prediction = Omit<PredictedGroups, 'model'>;
 
+/** How to see the prediction, where list says there is no IOMMU. */
+export const PREDICT_HINT = 'the groups the kernel will make once the IOMMU is on: iommu-groups list --predict (as root: it reads config space)';
+
 /** The heading: what these groups are. */
 export function predictionHeading(v: ListView): string {
   return predictionSummary(v.prediction!, new Set(v.groups.map((g) => g.group.id)).size, v.iommu.evidence);

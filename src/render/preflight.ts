@@ -57,7 +57,7 @@ export function renderHostText(f: readonly Finding[], verdict: Status, c: ChalkI
 }
 
 /** The kernel command-line change: the edit and the command, for the way this host boots (or each common way). */
-function bootLines(b: BootChange, width: number | null): string[] {
+export function bootLines(b: BootChange, width: number | null): string[] {
   const what = [...b.remove.map((r) => `remove ${visible(r)}`), ...b.add.map((a) => `add ${visible(a)}`)].join(', ');
   const out = para(`To ${what} on the kernel command line (printed, not run; reboot afterwards):`, width);
   for (const o of b.options) {

@@ -1,6 +1,6 @@
 // Table output for people at a terminal: one row per group member, the group's id, type and
 // verdict on its first row. Colour comes in as a Chalk instance decided once by the CLI.
-import { predictionDetails, predictionHeading } from './prediction.js';
+import { PREDICT_HINT, predictionDetails, predictionHeading } from './prediction.js';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { BusesView } from '../analyse/views/buses-view.js';
@@ -157,6 +157,7 @@ export function renderListTable(v: ListView, c: ChalkInstance, width: number | n
     );
   }
   if (v.prediction) for (const line of predictionDetails(v)) out.push(`  ${wrapped(line, width, 2, 4)}\n`);
+  else if (!v.iommu.active && !v.filtered) out.push(c.dim(wrapped(`To see ${PREDICT_HINT}`, width, 0, 2)) + '\n');
   out.push(issuesBlock(v.issues, c, width));
   return out.join('');
 }

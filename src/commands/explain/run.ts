@@ -2,6 +2,7 @@
 // groups would be with more kernel parameters.
 import { parseAssumed } from '../../analyse/grouping/acs-params.js';
 import { explain } from '../../analyse/grouping/explain.js';
+import { bootChange } from '../../analyse/host/boot-loader.js';
 import { iommuState } from '../../analyse/grouping/isolation.js';
 import { kernelPrediction } from '../../analyse/grouping/kernel-grouping.js';
 import { deviceWhatIf, whatIf, whatIfLines } from '../../analyse/grouping/what-if.js';
@@ -51,7 +52,9 @@ export async function runExplain(ctx: Context, targets: string[], opts: ExplainO
     const dw = deviceWhatIf(model, kp, w, d);
     return { ...e, predicted: dw.predicted, whatIf: dw, lines: [...e.lines, ...whatIfLines(model, w, dw)] };
   });
-  const assume = w ? { params: w.params, changes: w.changes, notes: w.notes } : undefined;
+  // The edit that adds the parameters, for the way this host boots (what it would take to try them).
+  const boot = assumed.length > 0 ? bootChange(model, opts.assume ?? [], []) : null;
+  const assume = w ? { params: w.params, changes: w.changes, notes: w.notes, bootChange: boot } : undefined;
   write(await r.render({ explanations, assume, issues: model.issues }, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
   ctx.warnIssues(model, r.inlineIssues);
   return iommuState(model).active ? 'ok' : 'no-iommu';

@@ -4,7 +4,7 @@ import type { Result } from '../../cli/exit.js';
 import { requireGroups } from '../../cli/selectors.js';
 import { predictedGroups } from '../../analyse/grouping/predicted.js';
 import { buildListView, buildPredictedView, type ListView } from '../../analyse/views/list-view.js';
-import { predictionDetails, predictionHeading } from '../../render/prediction.js';
+import { PREDICT_HINT, predictionDetails, predictionHeading } from '../../render/prediction.js';
 import { UsageError } from '../../errors.js';
 import { readModel } from '../../read/read-model.js';
 import type { Format } from '../../render/format.js';
@@ -46,7 +46,8 @@ export function afterOutput(ctx: Context, model: Parameters<typeof ctx.warnIssue
   ctx.warnIssues(model, r.inlineIssues);
   const tail = ctx.iommuTail(view.iommu, r.saysNoIommu === true || view.prediction !== undefined);
   if (tail !== 'ok') {
-    if (!view.prediction && !view.filtered) ctx.say('the groups the kernel will make once the IOMMU is on: iommu-groups list --predict (as root: it reads config space)');
+    // The table says it itself, fitted to the terminal.
+    if (!view.prediction && !view.filtered && r.saysNoIommu !== true) ctx.say(PREDICT_HINT);
     return tail;
   }
   if (view.filtered && view.groups.length === 0 && view.ungrouped.length === 0) {
