@@ -158,3 +158,12 @@ test('explain --assume prints the boot-loader edit that adds the parameter (quot
   const j = JSON.parse(runCli(['explain', '08:00.0', '--assume', 'pcie_acs_override=downstream', '--root', fixture('q35-intel'), '--format', 'json']).stdout);
   assert.deepEqual(j.assume.bootChange.add, ['pcie_acs_override=downstream']);
 });
+
+test('check as a non-root user on an IOMMU-off host: once on is unknown because the group cannot be predicted, never "no group"', () => {
+  const root = asNonRoot(fixtureCopy('q35-noiommu'));
+  const j = JSON.parse(runCli(['check', '05:00.0', '05:00.1', '--root', root, '--format', 'json']).stdout);
+  assert.equal(j.outcome, 'blocked');
+  assert.equal(j.whenIommuOn.outcome, 'unknown');
+  assert.deepEqual(j.whenIommuOn.why.map((w) => `${w.code} ${w.subject}`), ['GROUP_NOT_PREDICTED 0000:05:00.0', 'GROUP_NOT_PREDICTED 0000:05:00.1']);
+  assert.match(j.whenIommuOn.why[0].message, /only 64 bytes of 0000:00:02\.4's config space are readable \(the rest needs root\)$/);
+});

@@ -32,6 +32,7 @@ export const FINDING_CODES = {
   IOMMU_FIX: ['check'],
   DEVICE_NO_GROUP: ['check'],
   GROUP_UNREADABLE: ['check'],
+  GROUP_NOT_PREDICTED: ['check'],
   NOIOMMU_GROUP: ['check'],
   NOTHING_TO_PASS: ['check'],
   TARGET_IS_BRIDGE: ['check'],

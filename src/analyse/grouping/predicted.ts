@@ -116,8 +116,11 @@ export function predictedGroups(model: Model): PredictedGroups {
   for (const g of groups) for (const m of g.members) groupOf.set(m.name, g.id);
   const devices = model.devices.map((d) => (d.pci === null ? { ...d, group: null } : { ...d, group: groupOf.get(d.name) ?? null }));
   const kernel = new Map(model.groups.flatMap((g) => g.members.map((m) => [m.name, g.members.map((x) => x.name)] as const)));
+  // /proc/interrupts shows today's interrupt chips: with the IOMMU off no chip remaps, which says
+  // nothing about once it is on. Those facts are dropped from the predicted host (then unknown).
+  const host = active ? model.host : { ...model.host, remappedIrqChips: null, msiChips: null };
   return {
-    model: { ...model, groups, devices, groupsDir: 'present', iommuOff: !active },
+    model: { ...model, groups, devices, host, groupsDir: 'present', iommuOff: !active },
     unknown: [...unknown].map(([device, why]) => ({ device, why })).sort((a, b) => (a.device < b.device ? -1 : 1)),
     notes,
     differences: differs.map((a) => ({ device: a, kernel: kernel.get(a) ?? [], predicted: p.groupOf(a) ?? [] })),

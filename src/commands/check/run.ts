@@ -62,10 +62,18 @@ function scopedRead(root: string, specs: readonly string[], group: string | unde
  * edit that turns it on. null when a target cannot be placed in the prediction.
  */
 function whenIommuOn(model: Model, targets: readonly string[], opts: CheckOptions, ids: PciIds | null): WhenIommuOn | null {
-  const predicted = predictedGroups(model).model;
+  const pg = predictedGroups(model);
+  const predicted = pg.model;
   let report;
   try {
-    report = checkTargets(predicted, resolveTargets(predicted, targets, opts.group), { strict: opts.strict === true, ids });
+    const resolved = resolveTargets(predicted, targets, opts.group);
+    // A target whose group cannot be predicted: unknown, with why (never "no group").
+    const unknown = pg.unknown.filter((u) => resolved.some((t) => t.device?.name === u.device));
+    if (unknown.length > 0) {
+      const why = unknown.map((u) => ({ code: 'GROUP_NOT_PREDICTED', subject: u.device, message: `its group once the IOMMU is on cannot be predicted: ${u.why}` }));
+      return { outcome: 'unknown', steps: null, groups: [{ group: null, targets: unknown.map((u) => u.device), outcome: 'unknown' }], why, boot: hostReport(model).boot };
+    }
+    report = checkTargets(predicted, resolved, { strict: opts.strict === true, ids });
   } catch (err) {
     if (err instanceof UsageError) return null; // e.g. --group N: no such group before the reboot
     throw err;
