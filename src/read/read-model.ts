@@ -21,14 +21,15 @@ export function escapeIssues(sys: SysRoot): Issue[] {
   ];
 }
 
-export function readModel(root: string, { preflight = false, recorder = null as Recorder | null } = {}): Model {
+/** `slots`: also read sys/bus/pci/slots (list, slots and snapshot use them; the rest do not pay for it). */
+export function readModel(root: string, { preflight = false, slots: withSlots = false, recorder = null as Recorder | null } = {}): Model {
   const sys = new SysRoot(root);
   sys.recorder = recorder;
   const groups = readGroups(sys);
   const issues: Issue[] = [...groups.issues];
   const devices = readDevices(sys, issues);
   const units = readUnits(sys, issues);
-  const slots = readSlots(sys, devices.devices);
+  const slots = withSlots ? readSlots(sys, devices.devices) : undefined;
   // Module names feed check's softdep lines: only drivers of devices in a group can have to move.
   const drivers = devices.devices.flatMap((d) => (d.driver === null || d.group === null ? [] : [{ bus: d.bus, driver: d.driver }]));
   const host = readHost(sys, preflight, drivers);
@@ -44,6 +45,6 @@ export function readModel(root: string, { preflight = false, recorder = null as 
     host,
     issues,
   });
-  model.slots = slots;
+  if (slots !== undefined) model.slots = slots;
   return model;
 }

@@ -43,6 +43,7 @@ export async function takeSnapshot(root: string, outArg: string): Promise<Snapsh
   const events: Event[] = [];
   readModel(root, {
     preflight: true,
+    slots: true,
     recorder: (op, rel, result) => {
       // Reads hand over a view of a shared buffer: keep a copy.
       events.push({ op, rel, result: op === 'read' && result.ok ? { ok: true, value: Buffer.from(result.value as Buffer) } : result });

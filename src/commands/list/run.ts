@@ -26,7 +26,7 @@ export async function runList(ctx: Context, opts: ListOptions): Promise<Result> 
   }
   const ids = ctx.names();
   // What is pasted is checked against the host's needs (mounts, routes), so those facts are read too.
-  const real = readModel(root, { preflight: r.hostFacts });
+  const real = readModel(root, { preflight: r.hostFacts, slots: true });
   const predicted = opts.predict ? predictedGroups(real) : null;
   const model = predicted?.model ?? real;
   if (filter.group) requireGroups(model, filter.group);

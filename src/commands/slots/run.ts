@@ -10,7 +10,7 @@ import { SLOTS_RENDERERS } from '../../render/views/slots.js';
 
 export async function runSlots(ctx: Context): Promise<Result> {
   const r = SLOTS_RENDERERS[ctx.format as ReportFormat];
-  const model = readModel(ctx.root());
+  const model = readModel(ctx.root(), { slots: true });
   const view = buildSlotsView(model);
   write(await r.render(view, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
   ctx.warnIssues(model, r.inlineIssues);
