@@ -75,7 +75,17 @@ export interface ConfigCaps {
    * (the kernel's pci_quirk_intel_spt_pch_acs); null when the read ends before it.
    */
   acs: { capability: number; control: number; dwordControl: number | null } | null;
+  /**
+   * What the reset methods need (drivers/pci/pci.c): `flr` the PCIe Device Capabilities FLR bit
+   * (pcie_reset_flr), `afFlr` the Advanced Features capability with TP and FLR (pci_af_flr),
+   * `pmNoSoftReset` the PM control/status No_Soft_Reset bit (pci_pm_reset refuses when set; null:
+   * no PM capability, so no pm reset).
+   */
+  reset?: { flr: boolean; afFlr: boolean; pmNoSoftReset: boolean | null };
 }
+
+export const CAP_ID_PM = 0x01;
+export const CAP_ID_AF = 0x13;
 
 /**
  * Capabilities from a config read, or null when the read was too short to hold the standard
@@ -86,14 +96,21 @@ export function parseCaps(config: Buffer): ConfigCaps | null {
   const status = config.readUInt16LE(0x06);
   const headerType = config[HEADER_TYPE_OFFSET]! & 0x7f;
   let portType: number | null = null;
+  const reset = { flr: false, afFlr: false, pmNoSoftReset: null as boolean | null };
   if (status & 0x10) {
     let ptr = config[headerType === 2 ? 0x14 : 0x34]! & 0xfc;
     const seen = new Set<number>();
     while (ptr >= 0x40 && ptr < 0x100 && !seen.has(ptr)) {
       seen.add(ptr);
-      if (config[ptr] === CAP_ID_PCIE) {
+      const id = config[ptr];
+      const room = ptr + 8 <= config.length;
+      if (id === CAP_ID_PCIE && portType === null) {
         portType = (config.readUInt16LE(ptr + 2) >> 4) & 0xf;
-        break;
+        reset.flr = room && (config.readUInt32LE(ptr + 4) & (1 << 28)) !== 0;
+      } else if (id === CAP_ID_AF) {
+        reset.afFlr = (config[ptr + 3]! & 0x03) === 0x03;
+      } else if (id === CAP_ID_PM && reset.pmNoSoftReset === null && room) {
+        reset.pmNoSoftReset = (config.readUInt16LE(ptr + 4) & 0x08) !== 0;
       }
       ptr = config[ptr + 1]! & 0xfc;
     }
@@ -119,5 +136,5 @@ export function parseCaps(config: Buffer): ConfigCaps | null {
       ptr = (hdr >>> 20) & 0xffc;
     }
   }
-  return { portType, extendedRead, acs, sriov };
+  return { portType, extendedRead, acs, sriov, reset };
 }

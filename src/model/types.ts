@@ -89,6 +89,8 @@ export interface PciInfo {
   rom: string | null;
   /** Mediated device types it offers (mdev_supported_types: Intel GVT-g, NVIDIA vGPU); null when none. */
   mdevTypes: MdevType[] | null;
+  /** NVIDIA's vendor-specific vGPU on a VF (nvidia/current_vgpu_type, creatable_vgpu_types); absent when it has no nvidia/ directory. */
+  nvidiaVgpu?: { current: number | null; creatable: { id: number; name: string }[] | null } | null;
   /** Its BARs 0-5 from the `resource` attribute (only those with a size); null when it is absent or unreadable. */
   bars: Bar[] | null;
   /** The physical slot it sits in (sys/bus/pci/slots/NAME/address names its bus and device), or null. */
@@ -250,7 +252,42 @@ export interface HostFacts {
   virt: VirtFacts | null;
   /** How this host boots, from the files under the root; null when not read. */
   boot: BootFacts | null;
+  /** sys/module/vendor_reset: true loaded, false known not loaded (a complete listing), null not known. */
+  vendorReset?: boolean | null;
+  /** What the host shows and types on: consoles, framebuffers, device nodes and who holds them; null when not read. */
+  display?: DisplayFacts | null;
   errors: ErrorMap;
+}
+
+/** A class directory entry (sys/class/drm/card1) and the device path its link resolves to. */
+export interface ClassEntry {
+  name: string;
+  path: string;
+}
+
+export interface DisplayFacts {
+  /** sys/class/graphics fbN; null when the directory is not in the tree. */
+  framebuffers: ClassEntry[] | null;
+  /** sys/class/drm cardN and renderDN (not connectors). */
+  drm: ClassEntry[] | null;
+  /** sys/class/sound entries with a device node (controlCN, pcmCNDNp, hwCNDN, ...). */
+  sound: ClassEntry[] | null;
+  /** sys/class/tty serial ports (ttyS, ttyAMA, ttyUSB, ...), for console=. */
+  serialTtys: ClassEntry[] | null;
+  /** Input devices that are keyboards (capabilities/key has the keys KEY_ESC..KEY_D, as udev's input_id tests). */
+  keyboards: ClassEntry[] | null;
+  /** Input devices whose capabilities could not be read: whether they are keyboards is not known. */
+  inputsUnknown: string[];
+  /** sys/class/vtconsole: the console drivers and whether each is bound. */
+  vtconsoles: { name: string; desc: string | null; bound: boolean | null }[] | null;
+  /** Framebuffers and DRM cards on platform devices (efifb, simpledrm, vesafb): the firmware's framebuffer, with its driver. */
+  firmwareDisplays: { name: string; device: string; driver: string | null }[];
+  /** NVIDIA device minor by PCI address (proc/driver/nvidia/gpus/ADDR/information): /dev/nvidiaN. */
+  nvidiaMinors: Record<string, number>;
+  /** Processes holding display, sound or GPU nodes (proc/PID/fd); null when proc/PID is not in the tree. */
+  holders: { pid: number; comm: string | null; node: string }[] | null;
+  /** Processes whose open files could not be read (another user's, as non-root). */
+  holdersUnreadable: number;
 }
 
 export interface VirtFacts {

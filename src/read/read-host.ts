@@ -3,6 +3,7 @@
 // the group nodes are exclusive and never opened), mounted filesystems and the disks under them,
 // and on a live host the memlock limit.
 import * as path from 'node:path';
+import { readDisplay } from './read-display.js';
 import type { BootFacts, ErrorMap, HostFacts, NetInterface, VirtFacts } from '../model/types.js';
 import { readStorage } from './read-storage.js';
 import { linkedEntries, type Got, type SysRoot } from './sysfs-root.js';
@@ -84,6 +85,8 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
     deviceTree: readDeviceTree(sys),
     virt: readVirt(sys, cpuinfo, moduleList, errors),
     boot: readBoot(sys),
+    vendorReset: moduleList === null ? null : moduleList.includes('vendor_reset') ? true : sys.listingsComplete ? false : null,
+    display: readDisplay(sys, errors),
     errors,
   };
 }

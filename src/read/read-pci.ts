@@ -109,6 +109,7 @@ export function readPciInfo(sys: SysRoot, name: string, devPath: string, entries
   readVfioDev(a, info);
   readBars(a, info);
   if (a.has('mdev_supported_types')) info.mdevTypes = readMdevTypes(sys, a.at('mdev_supported_types'), errors);
+  if (a.has('nvidia')) info.nvidiaVgpu = readNvidiaVgpu(sys, a.at('nvidia'), errors);
   return info;
 }
 
@@ -212,6 +213,34 @@ function readMdevTypes(sys: SysRoot, dir: string, errors: ErrorMap): MdevType[] 
     const avail = text('available_instances');
     return { type, name: text('name'), availableInstances: avail === null ? null : parseDecAttr(avail), deviceApi: text('device_api') };
   });
+}
+
+/**
+ * NVIDIA's vendor-specific VFIO (vGPU 17+, Linux 6.8+, no mdev): a VF's nvidia/current_vgpu_type
+ * (0: none set) and nvidia/creatable_vgpu_types ("1414 : NVIDIA H200X-1-18C" per line).
+ */
+function readNvidiaVgpu(sys: SysRoot, dir: string, errors: ErrorMap): PciInfo['nvidiaVgpu'] {
+  const cur = sys.readText(`${dir}/current_vgpu_type`);
+  const types = sys.readText(`${dir}/creatable_vgpu_types`);
+  if (!cur.ok && !cur.absent) errors['nvidiaVgpu'] = cur.error;
+  if (!types.ok && !types.absent) errors['nvidiaVgpu'] = types.error;
+  if (!cur.ok && !types.ok) return null;
+  return { current: cur.ok ? parseNvidiaVgpuType(cur.value) : null, creatable: types.ok ? parseCreatableVgpuTypes(types.value) : null };
+}
+
+export function parseNvidiaVgpuType(text: string): number | null {
+  const t = text.trim();
+  return /^\d{1,9}$/.test(t) ? Number(t) : null;
+}
+
+/** "ID : vGPU Name" header (some releases) and "1414 : NVIDIA H200X-1-18C" lines. */
+export function parseCreatableVgpuTypes(text: string): { id: number; name: string }[] {
+  const out: { id: number; name: string }[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\d{1,9})\s*:\s*(\S.*?)\s*$/.exec(line);
+    if (m) out.push({ id: Number(m[1]), name: m[2]! });
+  }
+  return out;
 }
 
 // include/linux/ioport.h

@@ -15,6 +15,9 @@ import type { FindingCode } from '../findings/finding-codes.js';
 import { barWindow, DEFAULT_WINDOW64, sizeText, windowSettings, type BarWindow } from './bar-window.js';
 import { hostReport } from '../host/host-check.js';
 import { hostNeeds } from './host-needs.js';
+import { displayLoss } from './display.js';
+import { resetFindings } from './reset-findings.js';
+import { vgpuFacts } from './vgpu.js';
 import { deviceIndex, groupDirMissing, groupLinkUnreadable, iommuState, isBridge, isVfioDriver, noIommuEvidence } from '../grouping/isolation.js';
 import { lspciClassText, vendorDeviceText, type PciIds } from '../../model/pci-ids.js';
 import type { Device, Group, Model } from '../../model/types.js';
@@ -64,6 +67,8 @@ export interface GroupCheck {
   moves: Move[];
   /** Targets not yet on a VFIO driver: optional by hand, a managed hypervisor binds them itself. */
   binds: Move[];
+  /** Attribute writes a target needs before a VM can use it (an NVIDIA vGPU VF's type): required steps. */
+  writes?: { device: string; file: string; value: string }[];
 }
 
 export interface CheckReport {
@@ -105,11 +110,13 @@ interface Ctx {
   groups: Map<number, Group>;
   host: ReturnType<typeof hostReport>;
   prediction: Prediction | null;
+  /** The names of the functions the current request passes. */
+  request: Set<string>;
 }
 
 /** A checker for one model, reused for many requests (fleet output checks every device). */
 export function checker(model: Model, opts: CheckOptions = {}): (targets: readonly Target[]) => CheckReport {
-  const ctx: Ctx = { model, opts, byPath: deviceIndex(model), groups: new Map(model.groups.map((g) => [g.id, g])), host: hostReport(model), prediction: null };
+  const ctx: Ctx = { model, opts, byPath: deviceIndex(model), groups: new Map(model.groups.map((g) => [g.id, g])), host: hostReport(model), prediction: null, request: new Set() };
   return (targets) => checkRequest(ctx, targets);
 }
 
@@ -122,6 +129,7 @@ function checkRequest(ctx: Ctx, targets: readonly Target[]): CheckReport {
   // Buckets: one per group the targets touch; targets without a group each on their own.
   const buckets = new Map<string, { group: number | null; devices: Device[]; specs: string[] }>();
   const active = iommuState(model).active;
+  ctx.request = new Set(targets.flatMap((t) => (t.device ? [t.device.name] : (ctx.groups.get(t.group!)?.members ?? []).map((m) => m.name))));
   for (const t of targets) {
     const gid = t.device ? t.device.group : t.group;
     const key = !active ? 'none' : gid === null ? `device ${t.device?.name}` : `group ${gid}`;
@@ -187,7 +195,7 @@ function f(code: FindingCode, status: Status, effect: Effect, subject: string, m
 function decide(findings: CheckFinding[], moves: Move[]): Outcome {
   if (findings.some((x) => x.effect === 'block')) return 'blocked';
   if (findings.some((x) => x.effect === 'unknown')) return 'unknown';
-  return moves.length > 0 ? 'steps' : 'ready';
+  return moves.length > 0 || findings.some((x) => x.effect === 'step') ? 'steps' : 'ready';
 }
 
 function applyStrict(ctx: Ctx, g: GroupCheck): void {
@@ -223,14 +231,15 @@ interface Gathered {
   out: CheckFinding[];
   moves: Move[];
   binds: Move[];
+  writes: NonNullable<GroupCheck['writes']>;
 }
 
 function checkGroup(ctx: Ctx, gid: number, targetDevs: Device[], wholeGroup: boolean): GroupCheck {
-  const acc: Gathered = { out: [], moves: [], binds: [] };
+  const acc: Gathered = { out: [], moves: [], binds: [], writes: [] };
   const { out, moves } = acc;
   const gs = `group ${gid}`;
   const g = ctx.groups.get(gid);
-  const result = (targets: string[]): GroupCheck => ({ group: gid, targets, outcome: decide(out, moves), findings: out, moves, binds: acc.binds });
+  const result = (targets: string[]): GroupCheck => ({ group: gid, targets, outcome: decide(out, moves), findings: out, moves, binds: acc.binds, writes: acc.writes });
   if (!g) {
     out.push(f('GROUP_UNREADABLE', 'unknown', 'unknown', gs, `${targetDevs.map((d) => d.name).join(', ') || 'the target'} links to group ${gid}, which has no directory in sys/kernel/iommu_groups: its other members cannot be checked (a partial tree, or the group is changing)`, [`sys/kernel/iommu_groups/${gid}`]));
     return result(targetDevs.map((d) => d.name));
@@ -301,8 +310,18 @@ function endpointMember(ctx: Ctx, g: Group, dev: Device, target: boolean, acc: G
   }
   for (const n of needs?.unknown ?? []) acc.out.push(f(n.code, 'unknown', 'unknown', dev.name, n.message, n.evidence));
   const move = (): Move => ({ device: dev.name, bus: dev.bus, driver: drv, vfioDriver: vfio ?? '', vendorDevice: vendorDevice(dev), module: drv === null ? null : (model.host.driverModules[`${dev.bus}/${drv}`] ?? null), what: describe(ctx, dev) });
-  if (target) targetDriver(dev, vfio, move, acc);
+  if (target) targetMember(model, dev, vfio, move, acc);
   else if ((needs?.needs.length ?? 0) === 0 || drv === null || drv === 'pci-stub' || isVfioDriver(drv) || vfio === null) memberDriver(g, dev, vfio, move, acc);
+}
+
+/** A target: what the host loses with it, its vGPU state, and its driver. */
+function targetMember(model: Model, dev: Device, vfio: string | null, move: () => Move, acc: Gathered): void {
+  for (const l of displayLoss(model, dev)) acc.out.push(f(l.code, l.status, 'none', dev.name, l.message, l.evidence));
+  const vg = vgpuFacts(dev);
+  for (const x of vg.findings) acc.out.push(f(x.code, x.status, x.effect, dev.name, x.message, x.evidence));
+  acc.writes.push(...vg.writes);
+  // An NVIDIA vGPU VF stays on NVIDIA's driver, which serves its VFIO device: no bind to vfio-pci.
+  if (!dev.pci?.nvidiaVgpu) targetDriver(dev, vfio, move, acc);
 }
 
 function targetDriver(dev: Device, vfio: string | null, move: () => Move, acc: Gathered): void {
@@ -382,22 +401,14 @@ function deviceFindings(ctx: Ctx, dev: Device, out: CheckFinding[]): void {
     out.push(f('MDEV_CAPABLE', 'info', 'none', dev.name, `offers mediated devices (${types}): sharing it through mdev keeps it on the host and may be the better way than passing it whole`, [`${dev.path}/mdev_supported_types`]));
   }
   if (pci.bootVga === true) {
-    out.push(f('BOOT_VGA', 'warn', 'none', dev.name, 'the host\'s boot VGA device: the host console is on it; before the VM starts, move the console off it (unbind fbcon: echo 0 | sudo tee /sys/class/vtconsole/vtcon1/bind after checking that vtcon1/name says "frame buffer"), and boot with video=efifb:off (or initcall_blacklist=sysfb_init) so firmware framebuffers leave it', [`${dev.path}/boot_vga = 1`]));
+    const general = 'before the VM starts, move the console off it (unbind fbcon: echo 0 | sudo tee /sys/class/vtconsole/vtcon1/bind after checking that vtcon1/name says "frame buffer"), and boot with video=efifb:off (or initcall_blacklist=sysfb_init) so firmware framebuffers leave it';
+    const facts = ctx.model.host.display ? 'what it carries on this host (framebuffer, console, processes) is listed with it' : general;
+    out.push(f('BOOT_VGA', 'warn', 'none', dev.name, `the host's boot VGA device: the host console is on it; ${facts}`, [`${dev.path}/boot_vga = 1`]));
   }  else if (pci.bootVga === null && pci.class !== null && pci.class >> 8 === 0x0300) {
     // The kernel gives every VGA-class function boot_vga (drivers/pci/pci-sysfs.c): missing, a capture's gap.
     out.push(f('BOOT_VGA', 'unknown', 'none', dev.name, `boot_vga is ${'bootVga' in dev.errors ? `unreadable (${dev.errors['bootVga']})` : 'not in this tree'}: whether the host's console is on this GPU is not known`, [`${dev.path}/boot_vga`]));
   }
-  if ('resetMethods' in dev.errors) {
-    out.push(f('RESET_UNKNOWN', 'unknown', 'none', dev.name, `reset_method is unreadable (${dev.errors['resetMethods']})`, [`${dev.path}/reset_method`]));
-  } else if (pci.resetMethods === null && !pci.hasReset && pci.configBytes === null && !('config' in dev.errors)) {
-    // A live kernel always writes config; a tree without it is a partial capture, so the
-    // absence of reset_method and reset says nothing.
-    out.push(f('RESET_UNKNOWN', 'unknown', 'none', dev.name, 'reset: not in this capture (no reset_method, reset or config in the tree)', [`${dev.path}/config absent`]));
-  } else if ((pci.resetMethods !== null && pci.resetMethods.length === 0) || (pci.resetMethods === null && !pci.hasReset)) {
-    out.push(f('NO_RESET', 'warn', 'none', dev.name, 'no reset method: the device may keep state between VMs, and stopping a VM can hang', [`${dev.path}/reset_method ${pci.resetMethods === null ? 'absent' : 'empty'}, reset ${pci.hasReset ? 'present' : 'absent'}`]));
-  } else if (pci.resetMethods !== null) {
-    out.push(f('RESET', 'ok', 'none', dev.name, `reset methods: ${pci.resetMethods.join(' ')}`, [`${dev.path}/reset_method`]));
-  }
+  for (const x of resetFindings(ctx.model, dev, ctx.request)) out.push({ ...x, effect: 'none' });
 }
 
 function groupFindings(ctx: Ctx, g: Group, out: CheckFinding[]): void {

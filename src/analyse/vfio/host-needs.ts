@@ -1,6 +1,7 @@
 // What the host cannot give to a VM: chipset functions (by PCI class), a controller under a
 // mounted filesystem or swap, the network interface that carries the default route. Each reason
 // names its evidence; where the tree lacks the fact that would decide, the answer is unknown.
+import { cmdlineValues } from '../../model/cmdline.js';
 import type { Device, Model, NetInterface } from '../../model/types.js';
 import type { FindingCode } from '../findings/finding-codes.js';
 
@@ -29,21 +30,67 @@ const CHIPSET: readonly { match: (cls: number, driver: string | null) => boolean
   { match: (c, d) => c >> 8 === 0x0c80 && d !== null && /spi/i.test(d), what: 'the SPI flash controller (the firmware flash)' },
 ];
 
+/** One rule: what it looks for, the facts it reads (its evidence), and the check. */
+interface HostNeedRule {
+  what: string;
+  reads: string;
+  check: (model: Model, dev: Device, needs: Need[], unknown: Need[]) => void;
+}
+
+/** Every reason the host keeps a device, as one table. */
+export const HOST_NEED_RULES: readonly HostNeedRule[] = [
+  { what: 'a chipset function', reads: 'class', check: chipsetNeeds },
+  { what: 'a disk the host mounts or swaps on', reads: 'sys/block, proc/self/mountinfo, proc/swaps', check: storageNeeds },
+  { what: 'the interface of the default route', reads: 'sys/class/net, proc/net/route, proc/net/ipv6_route', check: networkNeeds },
+  { what: 'the serial port of a console= the kernel writes to', reads: 'proc/cmdline, sys/class/tty', check: serialConsoleNeeds },
+  { what: 'the controller of every keyboard', reads: 'sys/class/input/*/capabilities/key', check: keyboardNeeds },
+];
+
 export function hostNeeds(model: Model, dev: Device): HostNeeds {
   const needs: Need[] = [];
   const unknown: Need[] = [];
-  const pci = dev.pci;
-  if (pci) {
-    if (pci.class === null) {
-      unknown.push({ code: 'CLASS_UNKNOWN', message: `its PCI class is ${'class' in dev.errors ? `unreadable (${dev.errors['class']})` : 'not in this tree'}: cannot tell whether the host needs it`, evidence: [`${dev.path}/class`] });
-    } else {
-      const c = CHIPSET.find((x) => x.match(pci.class!, dev.driver));
-      if (c) needs.push({ code: 'HOST_NEEDS_CHIPSET', message: `${c.what}: the host needs it`, evidence: [`${dev.path}/class = 0x${pci.class.toString(16).padStart(6, '0')}`] });
-    }
-  }
-  storageNeeds(model, dev, needs, unknown);
-  networkNeeds(model, dev, needs, unknown);
+  for (const r of HOST_NEED_RULES) r.check(model, dev, needs, unknown);
   return { needs, unknown };
+}
+
+function chipsetNeeds(_model: Model, dev: Device, needs: Need[], unknown: Need[]): void {
+  const pci = dev.pci;
+  if (!pci) return;
+  if (pci.class === null) {
+    unknown.push({ code: 'CLASS_UNKNOWN', message: `its PCI class is ${'class' in dev.errors ? `unreadable (${dev.errors['class']})` : 'not in this tree'}: cannot tell whether the host needs it`, evidence: [`${dev.path}/class`] });
+    return;
+  }
+  const c = CHIPSET.find((x) => x.match(pci.class!, dev.driver));
+  if (c) needs.push({ code: 'HOST_NEEDS_CHIPSET', message: `${c.what}: the host needs it`, evidence: [`${dev.path}/class = 0x${pci.class.toString(16).padStart(6, '0')}`] });
+}
+
+/** console=ttyS1 (any of them: the kernel writes to each) on a serial port of this device. */
+function serialConsoleNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[]): void {
+  const consoles = cmdlineValues(model.host.cmdline ?? '', 'console').map((v) => v.split(',')[0]!).filter((n) => /^tty[A-Za-z]+\d+$/.test(n));
+  if (consoles.length === 0) return;
+  const ttys = model.host.display?.serialTtys ?? null;
+  if (ttys === null) {
+    if (dev.pci?.class != null && dev.pci.class >> 16 === 0x07 && model.host.display) unknown.push({ code: 'CONSOLE_UNKNOWN', message: `a communication controller, and sys/class/tty is not in this tree: cannot tell whether the console (console=${consoles.join(', console=')}) is on it`, evidence: ['sys/class/tty'] });
+    return;
+  }
+  for (const t of ttys.filter((x) => consoles.includes(x.name) && below(x.path, dev))) {
+    needs.push({ code: 'HOST_NEEDS_CONSOLE', message: `provides ${t.name}, a console the kernel writes to (console=${t.name} on its command line): the host needs it`, evidence: ['proc/cmdline', `sys/class/tty/${t.name} -> ${t.path}`] });
+  }
+}
+
+/** Every keyboard the host has sits below this device (a USB controller with the only keyboard). */
+function keyboardNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[]): void {
+  const d = model.host.display;
+  if (!d || d.keyboards === null || d.keyboards.length === 0) return;
+  const mine = d.keyboards.filter((k) => below(k.path, dev));
+  if (mine.length === 0) return;
+  const evidence = mine.map((k) => `sys/class/input/${k.name} -> ${k.path}`);
+  if (mine.length < d.keyboards.length) return;
+  if (d.inputsUnknown.length > 0) {
+    unknown.push({ code: 'KEYBOARD_UNKNOWN', message: `every keyboard this tree shows is below it, and ${d.inputsUnknown.join(', ')} could not be read: cannot tell whether the host keeps another keyboard`, evidence });
+    return;
+  }
+  needs.push({ code: 'HOST_NEEDS_KEYBOARD', message: `every keyboard the host has is below it (${mine.map((k) => k.name).join(', ')}): the host needs it to be typed on; what would change it: another keyboard on another controller, or a host you reach over the network only`, evidence });
 }
 
 const below = (path: string, dev: Device) => path.startsWith(dev.path + '/');

@@ -83,7 +83,8 @@ export function buildPlan(model: Model, report: CheckReport): Plan | null {
   const moves = dedupe(report.groups.flatMap((g) => g.moves));
   const binds = dedupe(report.groups.flatMap((g) => g.binds));
   const notes: string[] = [];
-  const required = moves.length ? [...modprobeSteps(model, moves), ...moves.flatMap(bindSteps)] : [];
+  const writes = report.groups.flatMap((g) => g.writes ?? []).map((w) => write(w.file, w.value));
+  const required = [...(moves.length ? [...modprobeSteps(model, moves), ...moves.flatMap(bindSteps)] : []), ...writes];
   const before = new Set(required.map((x) => x.line));
   const optional = binds.length ? [...modprobeSteps(model, binds).filter((x) => !before.has(x.line)), ...binds.flatMap(bindSteps)] : [];
   const all = [...moves, ...binds];

@@ -2,6 +2,7 @@
 // groups would be with more kernel parameters.
 import { parseAssumed } from '../../analyse/grouping/acs-params.js';
 import { explain } from '../../analyse/grouping/explain.js';
+import { resetFacts } from '../../analyse/vfio/reset.js';
 import { bootChange } from '../../analyse/host/boot-loader.js';
 import { iommuState } from '../../analyse/grouping/isolation.js';
 import { kernelPrediction } from '../../analyse/grouping/kernel-grouping.js';
@@ -34,6 +35,14 @@ function targetDevices(model: Model, targets: readonly string[], group: string |
   });
 }
 
+/** Why a reset method the kernel could offer is missing, and the AMD reset bug: after the grouping lines. */
+function withReset(model: Model, d: Device, e: ReturnType<typeof explain>): ReturnType<typeof explain> {
+  const r = resetFacts(model, d);
+  if (!r) return e;
+  const lines = [...r.why.map((w) => `reset: ${w}`), ...(r.amd ? [`reset: ${r.amd.line}`] : [])];
+  return lines.length ? { ...e, lines: [...e.lines, ...lines] } : e;
+}
+
 export async function runExplain(ctx: Context, targets: string[], opts: ExplainOptions): Promise<Result> {
   const r = EXPLAIN_RENDERERS[ctx.format as ReportFormat];
   const assumed = (opts.assume ?? []).map((p) => {
@@ -47,7 +56,7 @@ export async function runExplain(ctx: Context, targets: string[], opts: ExplainO
   const kp = kernelPrediction(model);
   const w = assumed.length > 0 ? whatIf(model, kp, assumed) : null;
   const explanations = devices.map((d) => {
-    const e = explain(model, d, kp);
+    const e = withReset(model, d, explain(model, d, kp));
     if (!w) return e;
     const dw = deviceWhatIf(model, kp, w, d);
     return { ...e, predicted: dw.predicted, whatIf: dw, lines: [...e.lines, ...whatIfLines(model, w, dw)] };
