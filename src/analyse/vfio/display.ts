@@ -12,7 +12,7 @@ export interface Loss {
   evidence: string[];
 }
 
-export const below = (path: string, dev: Device) => path.startsWith(dev.path + '/');
+import { below } from './host-needs.js';
 
 /** Its device nodes: /dev/dri/cardN and renderDN, /dev/snd/*, /dev/fbN, and /dev/nvidiaN (with the shared NVIDIA nodes when it is the only one). */
 export function deviceNodes(d: DisplayFacts, dev: Device): string[] {

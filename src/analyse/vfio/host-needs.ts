@@ -93,7 +93,8 @@ function keyboardNeeds(model: Model, dev: Device, needs: Need[], unknown: Need[]
   needs.push({ code: 'HOST_NEEDS_KEYBOARD', message: `every keyboard the host has is below it (${mine.map((k) => k.name).join(', ')}): the host needs it to be typed on; what would change it: another keyboard on another controller, or a host you reach over the network only`, evidence });
 }
 
-const below = (path: string, dev: Device) => path.startsWith(dev.path + '/');
+/** A class device (sys/class/net/eth0, sys/block/sda, an fbN) that lives below this device's directory. */
+export const below = (path: string, dev: Device) => path.startsWith(dev.path + '/');
 
 /** Controllers a disk or a network interface can sit below (by 24-bit class): mass storage, USB, FireWire, SD host, Thunderbolt. */
 const carries = (dev: Device, own: number): boolean => {
