@@ -63,6 +63,7 @@ export function runCli(args, { env = {}, input } = {}) {
     input,
     maxBuffer: 64 * 1024 * 1024,
   });
+  if (r.status !== 2) validateOutput(args, r.stdout);
   return { stdout: r.stdout, stderr: r.stderr, code: r.status };
 }
 
@@ -90,4 +91,44 @@ export const NOBODY_SKIP = process.getuid?.() === 0 && hasCommand('setpriv') ? f
 export function runAsNobody(args) {
   const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, worldReadableBuild(), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
   return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+}
+
+// ---- JSON Schemas: every JSON document a test gets from runCli is validated against schema/.
+import { createRequire } from 'node:module';
+let validators = null;
+/** The validator of schema/NAME.json (2020-12), with schema/common.json for its references. */
+export function schemaValidator(name) {
+  if (validators === null) {
+    const Ajv2020 = createRequire(import.meta.url)('ajv/dist/2020').default;
+    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+    const dir = path.join(PROJECT, 'schema');
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.json'))) ajv.addSchema(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')), f);
+    validators = { ajv, byName: new Map() };
+  }
+  if (!validators.byName.has(name)) validators.byName.set(name, validators.ajv.getSchema(`${name}.json`));
+  const v = validators.byName.get(name);
+  if (!v) throw new Error(`no schema/${name}.json`);
+  return v;
+}
+
+/** Throw, naming what is wrong, unless DOC is valid against schema/NAME.json. */
+export function assertSchema(name, doc) {
+  const v = schemaValidator(name);
+  if (!v(doc)) throw new Error(`${name} document does not match schema/${name}.json: ${JSON.stringify(v.errors.slice(0, 5), null, 1)}`);
+}
+
+const SCHEMA_OF = { list: 'list', buses: 'buses', host: 'host', check: 'check', explain: 'explain', tree: 'tree', slots: 'slots', diff: 'diff' };
+/** A command's JSON stdout (one document), checked against its schema; what is not one is left alone. */
+function validateOutput(args, stdout) {
+  const i = args.indexOf('--format');
+  const name = SCHEMA_OF[args[0]];
+  const json = (i !== -1 && args[i + 1] === 'json') || args[0] === 'pin';
+  if (!json || stdout === '' || (name === undefined && args[0] !== 'pin')) return;
+  let doc;
+  try {
+    doc = JSON.parse(stdout);
+  } catch {
+    return; // a test of broken output says so itself
+  }
+  assertSchema(args[0] === 'pin' ? 'pin' : name, doc);
 }

@@ -37,7 +37,43 @@ test('npm pack: the tarball installs into a temporary prefix and runs', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, runCli(['list', '--root', fixture('q35-intel'), '--format', 'plain', '--pci-ids', TEST_IDS]).stdout);
   const files = execFileSync('tar', ['tzf', path.join(dir, tgz)], { encoding: 'utf8' });
-  assert.doesNotMatch(files, /package\/(src|test|scripts)\//, 'only bin/, dist/, README and docs/ in the package');
+  assert.doesNotMatch(files, /package\/(src|test|scripts)\//, 'only bin/, dist/, schema/, README and docs/ in the package');
+  assert.match(files, /package\/dist\/api\.d\.ts\n/);
+  assert.match(files, /package\/schema\/check\.json\n/);
+
+  // The library from the installed package: a project that imports it by name, in JavaScript and
+  // in TypeScript (its .d.ts), with the schemas it ships.
+  const project = path.join(dir, 'consumer');
+  fs.mkdirSync(path.join(project, 'node_modules'), { recursive: true });
+  fs.symlinkSync(path.join(prefix, 'lib', 'node_modules', 'iommu-groups'), path.join(project, 'node_modules', 'iommu-groups'));
+  fs.writeFileSync(path.join(project, 'package.json'), '{"type":"module"}');
+  const script = `import { list, check, diff, UsageError } from 'iommu-groups';
+import { createRequire } from 'node:module';
+const root = ${JSON.stringify(fixture('q35-intel'))};
+const l = await list({ root });
+const c = await check(['05:00.0', '05:00.1'], { root });
+const d = await diff(root, root);
+let err = null;
+try { await check(['99:00.0'], { root }); } catch (e) { err = e instanceof UsageError ? e.exitCode : 'untyped'; }
+const schema = createRequire(import.meta.url)('iommu-groups/schema/list.json');
+console.log(JSON.stringify([l.command, l.groups.length, c.outcome, d.changed, err, schema.$id]));`;
+  fs.writeFileSync(path.join(project, 'use.mjs'), script);
+  const used = spawnSync(process.execPath, ['use.mjs'], { cwd: project, encoding: 'utf8', env });
+  assert.equal(used.stderr, '');
+  assert.equal(used.stdout, '["list",22,"ready",false,2,"list.json"]\n');
+  fs.writeFileSync(
+    path.join(project, 'use.ts'),
+    `import { check, type CheckDocument, type DiffChange } from 'iommu-groups';
+const doc: CheckDocument = await check(['01:00.0']);
+const outcome: 'ready' | 'steps' | 'blocked' | 'unknown' = doc.outcome;
+const kinds: DiffChange['kind'][] = ['group-merged'];
+export { outcome, kinds };
+`,
+  );
+  fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [path.join(PROJECT, 'node_modules', '@types')] }, files: ['use.ts'] }));
+  const tsc = spawnSync(process.execPath, [path.join(PROJECT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { encoding: 'utf8' });
+  assert.equal(tsc.stdout + tsc.stderr, '', 'the .d.ts type-check in a consumer project');
+  assert.equal(tsc.status, 0);
 });
 
 /** Call the completion function the way bash does: the line up to the cursor, and COMP_WORDS. */

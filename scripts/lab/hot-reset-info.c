@@ -1,7 +1,9 @@
 /* Ask the kernel what a VFIO hot reset (bus reset) of a device would reach:
  * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, as QEMU does before resetting a function with no reset of
- * its own. Usage: hot-reset-info GROUP DEVICE (as root, with the group viable). Read-only: it
- * opens the group, sets a type1 container, gets the device fd and asks; it resets nothing. */
+ * its own, and VFIO_DEVICE_FLAGS_RESET (whether a function reset worked when vfio-pci opened it).
+ * Usage: hot-reset-info GROUP DEVICE (as root, with the group viable). It opens the group, sets a
+ * type1 container, gets the device fd and asks; opening the device makes vfio-pci try a function
+ * reset (as QEMU's open does); it asks for no hot reset. Lab only: scripts/lab/reset-scope.sh. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/vfio.h>

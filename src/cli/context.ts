@@ -9,7 +9,9 @@ import { visible } from '../render/safe-text.js';
 import type { Io } from '../io.js';
 import { chalkAt, colourLevel, type ColourWhen } from './colour.js';
 import type { Result } from './exit.js';
+import { isArchive } from '../read/archive-root.js';
 import { resolveRoot } from './root.js';
+import * as path from 'node:path';
 
 /** --root, --format, --color, --pci-ids, --wide (commands that take fewer leave them unset). */
 export interface CommonOptions {
@@ -62,7 +64,9 @@ export class Context {
 
   /** What renderers may ask of the run. */
   env(): RenderEnv {
-    return { root: this.root(), width: this.width(), chalk: () => this.chalk(), names: () => this.names() };
+    // A .tar.gz root is read from where it was unpacked, and named as given.
+    const label = this.opts.root !== undefined && isArchive(this.opts.root) ? (this.root(), path.resolve(this.opts.root)) : this.root();
+    return { root: label, width: this.width(), chalk: () => this.chalk(), names: () => this.names() };
   }
 
   out(s: string): void {

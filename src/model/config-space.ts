@@ -27,6 +27,7 @@ export const CAP_ID_PCIE = 0x10;
 export const EXT_CAP_ID_ACS = 0x000d;
 /** Single Root I/O Virtualization: the function is a PF that can create VFs. */
 export const EXT_CAP_ID_SRIOV = 0x0010;
+export const EXT_CAP_ID_DSN = 0x0003;
 
 /** PCIe device/port types (PCI Express capability flags, bits 7:4). */
 export const PCIE_TYPE = {
@@ -82,6 +83,11 @@ export interface ConfigCaps {
    * no PM capability, so no pm reset).
    */
   reset?: { flr: boolean; afFlr: boolean; pmNoSoftReset: boolean | null };
+  /**
+   * The Device Serial Number extended capability (PCIe 0x0003): 64 bits as 16 hex digits, upper
+   * dword first, the way lspci prints them with dashes. null: none, or extended space not read.
+   */
+  dsn?: string | null;
 }
 
 export const CAP_ID_PM = 0x01;
@@ -118,6 +124,7 @@ export function parseCaps(config: Buffer): ConfigCaps | null {
   const extendedRead = config.length > 0x100;
   let acs: ConfigCaps['acs'] = null;
   let sriov: boolean | null = extendedRead ? false : null;
+  let dsn: string | null = null;
   if (extendedRead) {
     let ptr = 0x100;
     const seen = new Set<number>();
@@ -126,6 +133,10 @@ export function parseCaps(config: Buffer): ConfigCaps | null {
       const hdr = config.readUInt32LE(ptr);
       if (hdr === 0 || hdr === 0xffffffff) break;
       if ((hdr & 0xffff) === EXT_CAP_ID_SRIOV) sriov = true;
+      if ((hdr & 0xffff) === EXT_CAP_ID_DSN && dsn === null && ptr + 12 <= config.length) {
+        const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+        dsn = hex8(config.readUInt32LE(ptr + 8)) + hex8(config.readUInt32LE(ptr + 4));
+      }
       if ((hdr & 0xffff) === EXT_CAP_ID_ACS && acs === null) {
         acs = {
           capability: config.readUInt16LE(ptr + 4),
@@ -136,5 +147,5 @@ export function parseCaps(config: Buffer): ConfigCaps | null {
       ptr = (hdr >>> 20) & 0xffc;
     }
   }
-  return { portType, extendedRead, acs, sriov, reset };
+  return { portType, extendedRead, acs, sriov, reset, dsn };
 }

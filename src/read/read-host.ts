@@ -50,10 +50,10 @@ export function readHost(sys: SysRoot, full: boolean, drivers: readonly { bus: s
   const tables = keep('acpiIommuTables', sys.list('sys/firmware/acpi/tables'));
   // A second instance of a table is named with a number ("DMAR2").
   const acpiIommuTables = tables?.filter((n) => (IOMMU_ACPI_TABLES as readonly string[]).includes(n.replace(/\d+$/, ''))) ?? null;
-  if (!full) return briefHost(cmdline, acpiIommuTables, errors);
-
   const version = keep('kernelRelease', sys.readText('proc/version'));
   const kernelRelease = version === null ? null : (/^Linux version (\S+)/.exec(version)?.[1] ?? null);
+  if (!full) return briefHost(cmdline, kernelRelease, acpiIommuTables, errors);
+
   const { moduleList, modules, moduleParams } = readModules(sys, keep);
   // proc/cpuinfo serves two readers (virtualization flags, and whether this is a VM): read once.
   const unresolved: HostFacts['unresolved'] = { block: [], net: [] };
@@ -100,11 +100,11 @@ function keeper(errors: ErrorMap) {
   };
 }
 
-/** What list, buses and tree use: the command line and the ACPI tables (the no-IOMMU evidence); the rest not read. */
-function briefHost(cmdline: string | null, acpiIommuTables: string[] | null, errors: ErrorMap): HostFacts {
+/** What list, buses and tree use: the command line and the ACPI tables (the no-IOMMU evidence), and the kernel release (diff); the rest not read. */
+function briefHost(cmdline: string | null, kernelRelease: string | null, acpiIommuTables: string[] | null, errors: ErrorMap): HostFacts {
   return {
     cmdline,
-    kernelRelease: null,
+    kernelRelease,
     acpiIommuTables,
     modules: null,
     moduleParams: {},

@@ -40,7 +40,7 @@ export function linkFact(value: string | null, error: string | undefined, absent
 }
 
 /** The formats of tree. */
-export const TREE_FORMATS = ['table', 'plain', 'dot'] as const;
+export const TREE_FORMATS = ['table', 'json', 'plain', 'dot'] as const;
 export type TreeFormat = (typeof TREE_FORMATS)[number];
 
 /**

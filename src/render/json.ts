@@ -38,6 +38,38 @@ function iommu(v: ListView['iommu'], units: readonly IommuUnit[]) {
   };
 }
 
+function groupDoc(g: ListView['groups'][number], one: (m: MemberView) => ReturnType<typeof member>, predicted: boolean) {
+  return {
+    id: g.group.id,
+    type: g.group.type,
+    name: g.group.name,
+    reservedRegions: g.group.reservedRegions,
+    verdict: g.verdict,
+    members: g.members.map(one),
+    errors: g.group.errors,
+    ...(predicted ? { predicted: true } : {}),
+  };
+}
+
+function listHead(v: ListView, root: string, units: readonly IommuUnit[], one: (m: MemberView) => ReturnType<typeof member>) {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    command: 'list' as const,
+    root,
+    ...(v.prediction ? { predicted: true, prediction: v.prediction } : {}),
+    iommu: iommu(v.iommu, units),
+    groups: [] as ReturnType<typeof groupDoc>[],
+    ungrouped: v.ungrouped.map(one),
+    issues: v.issues,
+  };
+}
+
+/** list's JSON document whole (the library's list()); renderListJsonChunks writes the same text in pieces. */
+export function listDocument(v: ListView, root: string, units: readonly IommuUnit[], bridges: ReadonlyMap<string, BridgeIsolation> = new Map()) {
+  const one = (m: MemberView) => member(m, bridges);
+  return { ...listHead(v, root, units, one), groups: v.groups.map((g) => groupDoc(g, one, v.prediction !== undefined)) };
+}
+
 /**
  * `bridges`: for each bridge (by path), whether it isolates what is below it and why.
  * The document in pieces, a group a piece (list streams them: memory stays flat as hosts grow).
@@ -45,36 +77,18 @@ function iommu(v: ListView['iommu'], units: readonly IommuUnit[]) {
 export function* renderListJsonChunks(v: ListView, root: string, units: readonly IommuUnit[], bridges: ReadonlyMap<string, BridgeIsolation> = new Map()): Generator<string> {
   const one = (m: MemberView) => member(m, bridges);
   const groups = function* () {
-    for (const g of v.groups) {
-      yield {
-        id: g.group.id,
-        type: g.group.type,
-        name: g.group.name,
-        reservedRegions: g.group.reservedRegions,
-        verdict: g.verdict,
-        members: g.members.map(one),
-        errors: g.group.errors,
-        ...(v.prediction ? { predicted: true } : {}),
-      };
-    }
+    for (const g of v.groups) yield groupDoc(g, one, v.prediction !== undefined);
   };
-  const doc = {
-    schemaVersion: SCHEMA_VERSION,
-    command: 'list',
-    root,
-    ...(v.prediction ? { predicted: true, prediction: v.prediction } : {}),
-    iommu: iommu(v.iommu, units),
-    groups: null, // streamed
-    ungrouped: v.ungrouped.map(one),
-    issues: v.issues,
-  };
-  yield* safeJsonChunks(doc, 'groups', groups());
+  yield* safeJsonChunks({ ...listHead(v, root, units, one), groups: null }, 'groups', groups());
   yield '\n';
 }
 
 export function renderBusesJson(v: BusesView, root: string, units: readonly IommuUnit[]): string {
-  return (
-    safeJson({
+  return safeJson(busesDocument(v, root, units)) + '\n';
+}
+
+export function busesDocument(v: BusesView, root: string, units: readonly IommuUnit[]) {
+  return {
       schemaVersion: SCHEMA_VERSION,
       command: 'buses',
       root,
@@ -91,6 +105,5 @@ export function renderBusesJson(v: BusesView, root: string, units: readonly Iomm
           driver: b.device.driver,
           errors: b.device.errors,
         })) ?? null,
-    }) + '\n'
-  );
+    };
 }

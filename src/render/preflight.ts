@@ -68,7 +68,11 @@ export function bootLines(b: BootChange, width: number | null): string[] {
 }
 
 export function renderHostJson(f: readonly Finding[], verdict: Status, root: string, boot: BootChange | null = null, issues: readonly Issue[] = []): string {
-  return safeJson({ schemaVersion: SCHEMA_VERSION, command: 'host', root, ready: verdict !== 'fail', findings: f, bootChange: boot, issues }) + '\n';
+  return safeJson(hostDocument(f, verdict, root, boot, issues)) + '\n';
+}
+
+export function hostDocument(f: readonly Finding[], verdict: Status, root: string, boot: BootChange | null = null, issues: readonly Issue[] = []) {
+  return { schemaVersion: SCHEMA_VERSION, command: 'host' as const, root, ready: verdict !== 'fail', findings: f, bootChange: boot, issues };
 }
 
 /** status, code, subject, message: one finding per line. */
@@ -171,21 +175,23 @@ function planLines(plan: Plan, width: number | null): string[] {
 }
 
 export function renderCheckJson(report: CheckReport, plan: Plan | null, root: string, issues: readonly Issue[] = [], whenOn: WhenIommuOn | null = null): string {
-  return (
-    safeJson({
-      schemaVersion: CHECK_SCHEMA_VERSION,
-      command: 'check',
-      root,
-      outcome: report.outcome,
-      targets: report.targets.map((t) => ({ target: t.spec, device: t.device, group: t.group, outcome: t.outcome })),
-      groups: report.groups,
-      mmio: report.mmio,
-      lacking: report.lacking,
-      plan,
-      ...(whenOn ? { whenIommuOn: { outcome: whenOn.outcome, groups: whenOn.groups, why: whenOn.why, bootChange: whenOn.boot } } : {}),
-      issues,
-    }) + '\n'
-  );
+  return safeJson(checkDocument(report, plan, root, issues, whenOn)) + '\n';
+}
+
+export function checkDocument(report: CheckReport, plan: Plan | null, root: string, issues: readonly Issue[] = [], whenOn: WhenIommuOn | null = null) {
+  return {
+    schemaVersion: CHECK_SCHEMA_VERSION,
+    command: 'check' as const,
+    root,
+    outcome: report.outcome,
+    targets: report.targets.map((t) => ({ target: t.spec, device: t.device, group: t.group, outcome: t.outcome })),
+    groups: report.groups,
+    mmio: report.mmio,
+    lacking: report.lacking,
+    plan,
+    ...(whenOn ? { whenIommuOn: { outcome: whenOn.outcome, groups: whenOn.groups, why: whenOn.why, bootChange: whenOn.boot } } : {}),
+    issues,
+  };
 }
 
 /** target, device, group, outcome, then the codes of findings that are not ok or info (comma list): one line per target. */
@@ -212,7 +218,11 @@ export function renderExplainText(e: Explanation, c: ChalkInstance, width: numbe
 }
 
 export function renderExplainJson(es: readonly Explanation[], root: string, assume?: object, issues: readonly Issue[] = []): string {
-  return safeJson({ schemaVersion: SCHEMA_VERSION, command: 'explain', root, ...(assume ? { assume } : {}), explanations: es, issues }) + '\n';
+  return safeJson(explainDocument(es, root, assume, issues)) + '\n';
+}
+
+export function explainDocument<A extends object>(es: readonly Explanation[], root: string, assume?: A, issues: readonly Issue[] = []) {
+  return { schemaVersion: SCHEMA_VERSION, command: 'explain' as const, root, ...(assume ? { assume } : {}), explanations: es, issues };
 }
 
 /** device, group, accounted, then each line: one record per sentence. */

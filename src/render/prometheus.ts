@@ -3,6 +3,7 @@
 // (snake_case, unit-less gauges, an _info metric with value 1); label values are escaped as the
 // exposition format requires, after control characters are made visible.
 import type { FleetView } from '../analyse/views/fleet.js';
+import { DIFF_KINDS, type DiffView } from '../analyse/diff/diff-models.js';
 import { visible } from './safe-text.js';
 
 /** A label value: visible, then backslash, double quote and newline escaped. */
@@ -14,7 +15,8 @@ function labels(l: Record<string, string | number | null>): string {
   return `{${Object.entries(l).map(([k, v]) => `${k}=${lv(v)}`).join(',')}}`;
 }
 
-export function renderPrometheus(v: FleetView): string {
+/** `changes`: list --baseline's comparison with an earlier reading (a series per kind of change), or null. */
+export function renderPrometheus(v: FleetView, changes: DiffView | null = null): string {
   const out: string[] = [];
   const metric = (name: string, help: string, samples: [Record<string, string | number | null> | null, number][]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
@@ -40,6 +42,13 @@ export function renderPrometheus(v: FleetView): string {
     '1 when the PCI function is on a VFIO driver and its whole group can be handed to a VM now, else 0.',
     v.devices.map((d) => [{ device: d.address, group: d.group }, d.vfioReady ? 1 : 0]),
   );
+  if (changes !== null) {
+    metric(
+      'iommu_groups_changes',
+      'Changes since the baseline reading (list --baseline), by kind, as iommu-groups diff reports them; 0 when none.',
+      DIFF_KINDS.map((kind) => [{ kind }, changes.changes.filter((c) => c.kind === kind).length]),
+    );
+  }
   return out.join('\n') + '\n';
 }
 

@@ -31,6 +31,9 @@ export function resetFindings(model: Model, dev: Device, request: ReadonlySet<st
     out.push(f('RESET_UNKNOWN', 'unknown', dev, 'reset: not in this capture (no reset_method, reset or config in the tree)', [`${dev.path}/config absent`]));
   } else if ((pci.resetMethods !== null && pci.resetMethods.length === 0) || (pci.resetMethods === null && !pci.hasReset)) {
     out.push(f('NO_RESET', 'warn', dev, `no reset method: the device may keep state between VMs, and stopping a VM can hang${why}`, [`${dev.path}/reset_method ${pci.resetMethods === null ? 'absent' : 'empty'}, reset ${pci.hasReset ? 'present' : 'absent'}`]));
+  } else if (pci.resetMethods !== null && facts?.busStale && pci.resetMethods.every((m) => m === 'bus')) {
+    // Seen in the lab (6.1): such a function opened by VFIO reports VFIO_DEVICE_FLAGS_RESET = 0.
+    out.push(f('NO_RESET', 'warn', dev, `no reset method that works: the device may keep state between VMs, and stopping a VM can hang; reset methods: bus${why}`, [`${dev.path}/reset_method`, ...facts.bus!.others.filter((o) => o.pci?.upstream[0] === facts.bus!.bridge).map((o) => `${o.path} on the same bus`)]));
   } else if (pci.resetMethods !== null) {
     out.push(f('RESET', 'ok', dev, `reset methods: ${pci.resetMethods.join(' ')}${why}`, [`${dev.path}/reset_method`]));
   }

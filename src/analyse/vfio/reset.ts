@@ -16,6 +16,8 @@ export interface ResetFacts {
   bus: { bridge: string; others: Device[] } | null;
   /** Whether the device has a reset of its own (anything but a bus reset). */
   ownReset: boolean;
+  /** `bus` is listed but other functions share the bus: at reset time the kernel refuses it (pci_parent_bus_reset). */
+  busStale: boolean;
 }
 
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
@@ -90,5 +92,6 @@ export function resetFacts(model: Model, d: Device): ResetFacts | null {
     amd: amdFacts(model, d, methods),
     bus: bridge === null ? null : { bridge, others },
     ownReset: methods !== null && methods.some((m) => (own as string[]).includes(m)),
+    busStale: methods !== null && methods.includes('bus') && pci.headerType !== 1 && others.some((o) => o.pci?.upstream[0] === bridge),
   };
 }

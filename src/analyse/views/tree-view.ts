@@ -27,6 +27,8 @@ export interface TreeView {
   hostBridges: HostBridge[];
   /** Whether the filter (--group/--device) kept anything. */
   empty: boolean;
+  /** The groups are the kernel's rules' prediction (tree --predict), not the kernel's own. */
+  predicted?: true;
 }
 
 /** --group and --device, each one or more values: the tree keeps what any of them keeps. */

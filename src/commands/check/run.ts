@@ -7,6 +7,8 @@ import type { PciIds } from '../../model/pci-ids.js';
 import type { Model } from '../../model/types.js';
 import type { WhenIommuOn } from '../../render/preflight.js';
 import { buildPlan } from '../../analyse/vfio/plan.js';
+import { applyPins, parsePins, type Pin } from '../../analyse/diff/pins.js';
+import * as fs from 'node:fs';
 import type { Context } from '../../cli/context.js';
 import { outcomeResult, type Result } from '../../cli/exit.js';
 import { groupId } from '../../cli/selectors.js';
@@ -28,6 +30,7 @@ export interface CheckOptions {
   xVga?: boolean;
   vmid?: string;
   domain?: string;
+  expect?: string;
 }
 
 /** --vmid and --domain name a VM to read, and go with the --emit they belong to. */
@@ -88,23 +91,47 @@ function whenIommuOn(model: Model, targets: readonly string[], opts: CheckOption
   };
 }
 
-export async function runCheck(ctx: Context, targets: string[], opts: CheckOptions): Promise<Result> {
-  checkEmitOptions(opts);
-  const r = CHECK_RENDERERS[ctx.format as ReportFormat];
-  const root = ctx.root();
-  const model = scopedRead(root, targets, opts.group) ?? readModel(root, { preflight: true });
-  const report = checkTargets(model, resolveTargets(model, targets, opts.group), { strict: opts.strict === true, ids: r.names ? ctx.names() : null });
+/** --expect FILE: the pins it holds (the request's targets), or a usage error saying what is wrong with it. */
+function readPins(file: string, targets: readonly string[], opts: CheckOptions): Pin[] {
+  if (targets.length > 0 || opts.group !== undefined) throw new UsageError('--expect takes its targets from the file', 'give either targets or --expect FILE, not both');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--expect ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'give a file written by iommu-groups pin TARGET... > FILE');
+  }
+  const parsed = parsePins(text);
+  if (typeof parsed === 'string') throw new UsageError(`--expect ${file}: ${parsed}`, 'make one with iommu-groups pin TARGET... > FILE');
+  return parsed.pins;
+}
+
+/** The request's report, plan and (IOMMU off) what it will be once the IOMMU is on: what every format and the library's check() take. */
+export function checkInput(root: string, targetsGiven: readonly string[], opts: CheckOptions, ids: PciIds | null) {
+  const pins = opts.expect === undefined ? null : readPins(opts.expect, targetsGiven, opts);
+  const model = (pins === null ? scopedRead(root, targetsGiven, opts.group) : null) ?? readModel(root, { preflight: true });
+  // --expect: the pinned addresses that hold a device now are the targets; the rest are findings.
+  const targets = pins === null ? [...targetsGiven] : pins.filter((p) => model.devices.some((d) => d.pci !== null && d.name === p.address)).map((p) => p.address);
+  const checked = checkTargets(model, pins !== null && targets.length === 0 ? [] : resolveTargets(model, targets, opts.group), { strict: opts.strict === true, ids });
+  const report = pins === null ? checked : applyPins(model, checked, pins);
   // A scoped read learns the other functions' ids only when a plan can use them.
   const plan = buildPlan(model.scope && (report.outcome === 'ready' || report.outcome === 'steps') ? withOtherIds(root, model) : model, report);
+  const whenOn = (): WhenIommuOn | null =>
+    // The prediction needs every function (a scoped read has only the targets' part).
+    iommuState(model).active ? null : whenIommuOn(model.scope ? readModel(root, { preflight: true }) : model, targets, opts, ids);
+  return { model, targets, report, plan, whenOn };
+}
+
+export async function runCheck(ctx: Context, targetsGiven: string[], opts: CheckOptions): Promise<Result> {
+  checkEmitOptions(opts);
+  const r = CHECK_RENDERERS[ctx.format as ReportFormat];
+  const { model, targets, report, plan, whenOn } = checkInput(ctx.root(), targetsGiven, opts, r.names ? ctx.names() : null);
   if (opts.emit !== undefined) {
     // The VM configuration alone on stdout; the exit code stays the request's.
     const emitted = emitVmConfig(ctx, model, report, targets, { ...opts, emit: opts.emit });
     ctx.warnIssues(model, false);
     return emitted === 'usage' ? 'usage' : outcomeResult(report.outcome);
   }
-  // The prediction needs every function (a scoped read has only the targets' part).
-  const whenOn = iommuState(model).active ? null : whenIommuOn(model.scope ? readModel(root, { preflight: true }) : model, targets, opts, r.names ? ctx.names() : null);
-  write(await r.render({ report, plan, issues: model.issues, whenOn }, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
+  write(await r.render({ report, plan, issues: model.issues, whenOn: whenOn() }, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
   ctx.warnIssues(model, r.inlineIssues);
   return outcomeResult(report.outcome);
 }

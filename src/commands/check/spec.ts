@@ -10,6 +10,7 @@ export const check: CommandSpec = {
   options: [
     { flags: '--group <n>', help: 'check group N as a whole (its endpoints are the targets)' },
     { flags: '--strict', help: 'warnings block too (exit 1)' },
+    { flags: '--expect <file>', help: "the targets of a pin file (iommu-groups pin): blocked when a pinned device is another one, moved, or its group's members changed" },
     { flags: '--emit <kind>', help: 'print only the VM configuration for a ready request: libvirt <hostdev> XML, QEMU -device arguments, or a Proxmox qm set line', choices: EMIT_KINDS },
     { flags: '--x-vga', help: "with --emit qemu|proxmox: x-vga for a VGA-class target (the guest's primary GPU)" },
     { flags: '--vmid <id>', help: 'with --emit proxmox: the VM id (default: the word VMID to replace); its etc/pve/qemu-server/ID.conf, where readable, sets free hostpciN indices' },
@@ -34,6 +35,7 @@ Codes (stable, in JSON and plain output): docs/codes.md.`,
     'iommu-groups check 01:00.0 02:00.0 --format plain',
     'iommu-groups check 05:00.0 05:00.1 --emit libvirt      <hostdev> XML for virsh edit',
     'iommu-groups check 05:00.0 05:00.1 --emit proxmox --vmid 101',
+    'iommu-groups check --expect /etc/iommu-groups/win11.json   before the VM starts (see docs/fleet.md)',
   ],
   exits: [
     ['ok', 'ready'],

@@ -43,15 +43,15 @@ function withReset(model: Model, d: Device, e: ReturnType<typeof explain>): Retu
   return lines.length ? { ...e, lines: [...e.lines, ...lines] } : e;
 }
 
-export async function runExplain(ctx: Context, targets: string[], opts: ExplainOptions): Promise<Result> {
-  const r = EXPLAIN_RENDERERS[ctx.format as ReportFormat];
+/** The explanations the options ask for (the library's explain() takes the same). */
+export function explainInput(root: string, targets: readonly string[], opts: ExplainOptions) {
   const assumed = (opts.assume ?? []).map((p) => {
     const a = parseAssumed(p);
     if ('error' in a) throw new UsageError(`--assume ${a.error}`, "e.g. --assume pcie_acs_override=downstream,multifunction or --assume 'pci=config_acs=xxx11x1@0000:07:00.0'");
     return a;
   });
   // A what-if runs check on the predicted groups, which needs the host facts check reads.
-  const model = readModel(ctx.root(), assumed.length > 0 ? { preflight: true } : undefined);
+  const model = readModel(root, assumed.length > 0 ? { preflight: true } : undefined);
   const devices = targetDevices(model, targets, opts.group);
   const kp = kernelPrediction(model);
   const w = assumed.length > 0 ? whatIf(model, kp, assumed) : null;
@@ -64,6 +64,12 @@ export async function runExplain(ctx: Context, targets: string[], opts: ExplainO
   // The edit that adds the parameters, for the way this host boots (what it would take to try them).
   const boot = assumed.length > 0 ? bootChange(model, opts.assume ?? [], []) : null;
   const assume = w ? { params: w.params, changes: w.changes, notes: w.notes, bootChange: boot } : undefined;
+  return { model, explanations, assume };
+}
+
+export async function runExplain(ctx: Context, targets: string[], opts: ExplainOptions): Promise<Result> {
+  const r = EXPLAIN_RENDERERS[ctx.format as ReportFormat];
+  const { model, explanations, assume } = explainInput(ctx.root(), targets, opts);
   write(await r.render({ explanations, assume, issues: model.issues }, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
   ctx.warnIssues(model, r.inlineIssues);
   return iommuState(model).active ? 'ok' : 'no-iommu';

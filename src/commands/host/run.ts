@@ -8,11 +8,16 @@ import type { ReportFormat } from '../../render/format.js';
 import { write } from '../../render/renderer.js';
 import { HOST_RENDERERS } from '../../render/views/host.js';
 
+/** The host's findings and the one verdict (the library's host() takes the same). */
+export function hostInput(root: string) {
+  const model = readModel(root, { preflight: true });
+  const { findings, boot } = hostReport(model);
+  return { model, findings, verdict: worst(findings.map((f) => f.status)), boot };
+}
+
 export async function runHost(ctx: Context): Promise<Result> {
   const r = HOST_RENDERERS[ctx.format as ReportFormat];
-  const model = readModel(ctx.root(), { preflight: true });
-  const { findings, boot } = hostReport(model);
-  const verdict = worst(findings.map((f) => f.status));
+  const { model, findings, verdict, boot } = hostInput(ctx.root());
   write(await r.render({ findings, verdict, boot, issues: model.issues }, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
   ctx.warnIssues(model, r.inlineIssues);
   return findings.some((f) => f.status === 'fail') ? 'failed' : 'ok';

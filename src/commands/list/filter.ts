@@ -15,6 +15,7 @@ export interface ListOptions extends CommonOptions {
   driver?: string[];
   related?: boolean;
   predict?: boolean;
+  baseline?: string;
 }
 
 export function parseFilter(opts: ListOptions): ListFilter {

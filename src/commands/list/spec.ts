@@ -18,6 +18,7 @@ export const list: CommandSpec = {
     { flags: '--vendor <id>', help: 'only devices with vendor id VVVV or VVVV:DDDD (hex)', repeat: 'comma' },
     { flags: '--driver <name>', help: 'only devices bound to driver NAME', repeat: 'comma' },
     { flags: '--related', help: "with a filter: also show the rest of each match's group and its slot's other functions" },
+    { flags: '--baseline <root>', help: 'with --format prometheus: also a series per kind of change since that earlier reading (a snapshot directory or .tar.gz; see diff)' },
     { flags: '--predict', help: "the groups the kernel will make once the IOMMU is on (from config space: run as root), or beside the kernel's own" },
   ],
   formats: LIST_FORMATS,
@@ -52,6 +53,7 @@ Formats:
     'sudo iommu-groups list --predict                  IOMMU still off: the groups you will get',
     'iommu-groups list --class gpu --related --format ids       e.g. 10de:1b80,10de:10f0',
     'iommu-groups list --format prometheus > /var/lib/node_exporter/textfile/iommu.prom',
+    'iommu-groups list --format prometheus --baseline /var/lib/iommu-groups/boot.tar.gz   alert after an update',
     'iommu-groups list --format nfd > /etc/kubernetes/node-feature-discovery/features.d/iommu',
   ],
   exits: [

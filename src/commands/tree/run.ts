@@ -2,7 +2,7 @@
 import { iommuReport } from '../../analyse/grouping/isolation.js';
 import { predictedGroups } from '../../analyse/grouping/predicted.js';
 import { predictionDetails, predictionSummary } from '../../render/prediction.js';
-import { buildTreeView, type TreeFilter } from '../../analyse/views/tree-view.js';
+import { buildTreeView, type TreeFilter, type TreeView } from '../../analyse/views/tree-view.js';
 import type { Context } from '../../cli/context.js';
 import type { Result } from '../../cli/exit.js';
 import { parseDeviceOption, parseGroupOption, requireGroups } from '../../cli/selectors.js';
@@ -19,18 +19,29 @@ export interface TreeOptions {
   predict?: boolean;
 }
 
-export async function runTree(ctx: Context, opts: TreeOptions): Promise<Result> {
+function treeFilter(opts: TreeOptions): TreeFilter {
   const filter: TreeFilter = {};
   if (opts.group !== undefined) filter.group = opts.group.map(parseGroupOption);
   if (opts.device !== undefined) filter.device = opts.device.map((d) => formatPciAddress(parseDeviceOption(d)));
-  const r = TREE_RENDERERS[ctx.format as TreeFormat];
-  const root = ctx.root();
-  ctx.names();
+  return filter;
+}
+
+/** The tree the options select, on the real groups or the predicted ones (the library's tree() takes the same). */
+export function treeInput(root: string, opts: TreeOptions) {
+  const filter = treeFilter(opts);
   const real = readModel(root);
   const predicted = opts.predict ? predictedGroups(real) : null;
   const model = predicted?.model ?? real;
   if (filter.group) requireGroups(model, filter.group);
-  const view = buildTreeView(model, filter);
+  const view: TreeView = { ...buildTreeView(model, filter), ...(predicted ? { predicted: true as const } : {}) };
+  return { real, model, predicted, view, filter };
+}
+
+export async function runTree(ctx: Context, opts: TreeOptions): Promise<Result> {
+  const r = TREE_RENDERERS[ctx.format as TreeFormat];
+  const root = ctx.root();
+  ctx.names();
+  const { real, model, predicted, view, filter } = treeInput(root, opts);
   if (view.empty && (filter.group !== undefined || filter.device !== undefined)) {
     // Nothing to draw: no legend either, just the reason.
     ctx.io.err('iommu-groups: no device matches the filters\n');

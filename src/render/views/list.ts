@@ -2,6 +2,7 @@
 import { buildFleetView } from '../../analyse/views/fleet.js';
 import { bridgeIsolations } from '../../analyse/grouping/kernel-grouping.js';
 import type { ListView } from '../../analyse/views/list-view.js';
+import type { DiffView } from '../../analyse/diff/diff-models.js';
 import type { Model } from '../../model/types.js';
 import type { Format } from '../format.js';
 import { renderListAddresses, renderListIds } from '../ids.js';
@@ -27,7 +28,13 @@ export type ListRenderer =
   /** Text for pasting (vfio-pci.ids=, driverctl): guarded before it is printed (analyse/vfio/paste-guard.ts). */
   | (Renderer<ListInput> & Traits & { scope: 'paste'; paste: 'ids' | 'addresses' })
   /** The whole host, for monitoring: filters do not apply, and no IOMMU is a value, not an error. */
-  | (Renderer<Model> & Traits & { scope: 'whole-host' });
+  | (Renderer<HostInput> & Traits & { scope: 'whole-host' });
+
+/** The whole host, and what changed since a baseline reading (list --baseline), if one was given. */
+export interface HostInput {
+  model: Model;
+  changes: DiffView | null;
+}
 
 type ViewRenderer = Extract<ListRenderer, { scope: 'view' }>;
 type PasteRenderer = Extract<ListRenderer, { scope: 'paste' }>;
@@ -45,6 +52,6 @@ export const LIST_RENDERERS: Record<Format, ListRenderer> = {
   legacy: view({ wholeGroups: true, render: ({ model, view: v }, env) => ({ out: renderListLegacy(v, env.names(), model.devices.some((d) => d.pci !== null && d.pci.domain !== 0)) }) }),
   ids: paste('ids', ({ view: v }) => ({ out: renderListIds(v) })),
   addresses: paste('addresses', ({ view: v }) => ({ out: renderListAddresses(v) })),
-  prometheus: host((model) => ({ out: renderPrometheus(buildFleetView(model)) })),
-  nfd: host((model) => ({ out: renderNfd(buildFleetView(model)) })),
+  prometheus: host(({ model, changes }) => ({ out: renderPrometheus(buildFleetView(model), changes) })),
+  nfd: host(({ model }) => ({ out: renderNfd(buildFleetView(model)) })),
 };
