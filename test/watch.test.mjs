@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { BIN, fixtureCopy } from './helpers.mjs';
+import { BIN, assertSchema, fixtureCopy } from './helpers.mjs';
 
 function startWatch(args) {
   const child = spawn(process.execPath, [BIN, 'watch', '--interval', '0.1', ...args], { env: { PATH: process.env.PATH, NO_COLOR: '1' } });
@@ -63,6 +63,7 @@ test('watch --format json prints JSON lines', async () => {
   const r = await w.stop();
   assert.equal(r.code, 0);
   const docs = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  for (const d of docs) assertSchema('watch', d);
   assert.deepEqual(docs.map(({ time, ...rest }) => (assert.match(time, /^\d{4}-\d\d-\d\dT/), rest)), [
     { kind: 'start', root, groups: 22, pciFunctions: 30, devices: 225 },
     { kind: 'group-removed', group: 14, members: ['0000:02:00.0'] },
