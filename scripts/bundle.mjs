@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 const project = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8'));
-const outfile = path.join(project, 'dist', 'iommu-groups.mjs');
+const final = path.join(project, 'dist', 'iommu-groups.mjs');
+// Written beside it and renamed into place: a run of bin/ that loads it meanwhile sees the old file or the new one, whole.
+const outfile = `${final}.${process.pid}.tmp`;
 await build({
-  entryPoints: [path.join(project, 'bin', 'iommu-groups.js')],
+  entryPoints: [path.join(project, 'dist', 'entry.js')],
   outfile,
   bundle: true,
   platform: 'node',
@@ -22,8 +24,9 @@ await build({
   define: { __IOMMU_GROUPS_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });
-// esbuild keeps the entry's shebang line; make sure the file starts with it and is executable.
+// The file starts with a shebang and is executable: it runs on its own, copied anywhere.
 const text = fs.readFileSync(outfile, 'utf8');
 fs.writeFileSync(outfile, text.startsWith('#!') ? text : `#!/usr/bin/env node\n${text}`);
 fs.chmodSync(outfile, 0o755);
-console.log(`bundle: ${path.relative(project, outfile)} (${(fs.statSync(outfile).size / 1024).toFixed(0)} KiB, version ${version})`);
+fs.renameSync(outfile, final);
+console.log(`bundle: ${path.relative(project, final)} (${(fs.statSync(final).size / 1024).toFixed(0)} KiB, version ${version})`);
