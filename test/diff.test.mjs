@@ -256,3 +256,28 @@ test('the library returns what each command prints with --format json, and throw
   await assert.rejects(api.check(['99:00.0'], { root: fixture('q35-intel') }), (e) => e instanceof api.UsageError && e.exitCode === 2 && e.message === '99:00.0: no PCI device 0000:99:00.0 in this tree');
   await assert.rejects(api.list({ root: '/nonexistent' }), api.UsageError);
 });
+
+test('diff: a group link that cannot be read is not compared, and said (not "left its group")', () => {
+  const root = fixtureCopy('q35-intel');
+  const link = path.join(deviceDir(root, '0000:01:00.0'), 'iommu_group');
+  fs.rmSync(link);
+  fs.symlinkSync('../../../../kernel/not-a-group', link);
+  const r = runCli(['diff', fixture('q35-intel'), root, '--format', 'json']);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(j.changes.filter((c) => c.kind.startsWith('group-')), [], JSON.stringify(j.changes));
+  assert.ok(j.unknown.includes('group of 0000:01:00.0: unreadable in B (EBADLINK)'), JSON.stringify(j.unknown));
+});
+
+test('pin: a group member that is no PCI address (another bus, or a crafted name) is kept as written, and the file reads back', () => {
+  const root = fixtureCopy('q35-intel');
+  // Group 2's member link retargeted to a name that is no PCI address (what the mutation run met, seed 20261612).
+  const link = path.join(root, 'sys/kernel/iommu_groups/2/devices/0000:00:02.0');
+  fs.rmSync(link);
+  fs.symlinkSync('../$(touch x); y', link);
+  const file = pinFile(root, ['00:02.0']); // runCli checked it against schema/pin.json
+  const members = JSON.parse(fs.readFileSync(file, 'utf8')).pins[0].group.members.map((m) => m.address);
+  assert.deepEqual(members, ['$(touch x); y', '0000:00:02.0']);
+  const r = runCli(['check', '--expect', file, '--root', root, '--format', 'plain']);
+  assert.notEqual(r.code, 2, r.stderr);
+  assert.match(r.stdout, /^0000:00:02\.0\t0000:00:02\.0\t2\t/);
+});

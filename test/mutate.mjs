@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { run } from '../dist/cli.js';
-import { TEST_IDS, fixtureCopy, tempDir } from './helpers.mjs';
+import { TEST_IDS, assertSchema, fixture, fixtureCopy, tempDir } from './helpers.mjs';
 
 /** Small, fast, seedable PRNG (mulberry32). */
 export function rng(seed) {
@@ -169,13 +169,22 @@ export function judge(args, r) {
   else if (!DOCUMENTED_EXIT_CODES.has(r.code)) p.push(`exit code ${r.code}`);
   if (/\n\s+at .+:\d+:\d+\)?\n/.test(r.err)) p.push('stack trace on stderr');
   if (r.out.includes(BAIT) || r.err.includes(BAIT)) p.push('printed what lies outside the root');
-  const json = args.includes('json');
-  // check prints its JSON document for every outcome (0 ready, 1 blocked, 4 steps, 5 unknown).
-  if (json && (r.code === 0 || (args[0] === 'check' && [1, 4, 5].includes(r.code)))) {
+  const json = args.includes('json') || args[0] === 'pin';
+  // check prints its JSON document for every outcome (0 ready, 1 blocked, 4 steps, 5 unknown), diff for 0 and 1.
+  if (json && (r.code === 0 || (args[0] === 'check' && [1, 4, 5].includes(r.code)) || (args[0] === 'diff' && r.code === 1))) {
+    let doc = null;
     try {
-      JSON.parse(r.out);
+      doc = JSON.parse(r.out);
     } catch (e) {
       p.push(`invalid JSON: ${e.message}`);
+    }
+    // And it is the document its schema describes, whatever the damage.
+    if (doc !== null) {
+      try {
+        assertSchema(args[0], doc);
+      } catch (e) {
+        p.push(e.message.slice(0, 600));
+      }
     }
   }
   if (/[\x00-\x08\x0b-\x1f\x7f\x9b]/.test(r.out.replace(/\t/g, '')) || /[\x00-\x08\x0b-\x1f\x7f\x9b]/.test(r.err.replace(/\t/g, ''))) {
@@ -195,7 +204,7 @@ function snapDir() {
 }
 
 /** The commands run on every variant. */
-export function commandsFor(root, r) {
+export function commandsFor(root, r, pristine = null) {
   const common = ['--root', root, '--pci-ids', TEST_IDS];
   const addr = ['00:02.0', '01:00.0', '05:00.1', '08:00.0', '0b:02.0', '00:1f.3'][Math.floor(r() * 6)];
   return [
@@ -209,6 +218,9 @@ export function commandsFor(root, r) {
     ['check', addr, '--format', 'table', ...common],
     ['explain', addr, '--format', 'plain', ...common],
     ['tree', '--format', r() < 0.5 ? 'plain' : 'dot', ...common],
+    // What changed from the undamaged capture, and a pin of a device on the damaged tree.
+    ...(pristine === null ? [] : [['diff', pristine, root, '--format', r() < 0.5 ? 'json' : 'plain']]),
+    ['pin', addr, '--root', root],
     ['snapshot', path.join(snapDir(), `s${Math.floor(r() * 1e9)}`), '--root', root],
   ];
 }
@@ -246,7 +258,7 @@ export async function runMutations({ seed, count, fixtures, snapshotEvery = 1, l
       }
       // snapshot writes some 3,500 entries; on a slow disk that is seconds, so short runs take it on
       // every snapshotEvery-th variant only (the damage it meets still varies with the seed).
-      for (const args of commandsFor(root, r)) {
+      for (const args of commandsFor(root, r, fixture(fx))) {
         if (args[0] === 'snapshot' && i % snapshotEvery !== 0) continue;
         const res = await runInProcess(args);
         commands++;

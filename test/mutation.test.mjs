@@ -6,19 +6,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { BAIT, judge, runMutations } from './mutate.mjs';
-import { BIN, FIXTURES, fixtureCopy } from './helpers.mjs';
+import { BIN, FIXTURES, fixture, fixtureCopy, runCli } from './helpers.mjs';
 
-test('mutation run: 90 damaged variants, every command, no crash, documented exit codes, valid JSON', async () => {
+test('mutation run: 90 damaged variants, every command, no crash, documented exit codes, JSON valid against its schema', async () => {
   // snapshot on one variant in ten: it is the slow one (file creation); `npm run mutate` runs it on all.
   const res = await runMutations({ seed: 7, count: 90, fixtures: FIXTURES, snapshotEvery: 10 });
   assert.deepEqual(res.failures, []);
-  assert.equal(res.commands, 90 * 10 + 9);
+  assert.equal(res.commands, 90 * 12 + 9);
   assert.ok(res.changed >= 30, `the damage changed the output of only ${res.changed} variants`);
 });
 
 test('the judge fails what it should', () => {
   const ok = { code: 0, out: '{}', err: '', threw: null };
-  assert.deepEqual(judge(['list', '--format', 'json'], ok), []);
+  const doc = runCli(['list', '--format', 'json', '--root', fixture('q35-intel')]).stdout;
+  assert.deepEqual(judge(['list', '--format', 'json'], { ...ok, out: doc }), []);
+  assert.match(judge(['list', '--format', 'json'], ok)[0], /^list document does not match schema\/list\.json: .*must have required property 'schemaVersion'/s);
   assert.match(judge(['list'], { ...ok, threw: new TypeError('x') })[0], /^uncaught TypeError: x/);
   assert.deepEqual(judge(['list'], { ...ok, code: 70 }), ['exit code 70']);
   assert.deepEqual(judge(['list', '--format', 'json'], { ...ok, out: '{"a":' }).map((p) => p.slice(0, 12)), ['invalid JSON']);

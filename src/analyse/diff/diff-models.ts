@@ -75,14 +75,16 @@ export function compareModels(a: Model, b: Model): DiffView {
   const m = matchDevices(a, b);
   const membersOf = (model: Model, id: number) => model.groups.find((g) => g.id === id)?.members.map((x) => x.name).sort(byName) ?? [];
   let renumbered = 0;
-  if (sa.iommu && sb.iommu) renumbered = groupChanges(m.pairs, (id) => membersOf(b, id), (id) => membersOf(a, id), changes);
+  if (sa.iommu && sb.iommu) renumbered = groupChanges(m.pairs, (id) => membersOf(b, id), (id) => membersOf(a, id), changes, unknown);
   else if (sa.iommu !== sb.iommu) unknown.push(`groups: the IOMMU is off in ${sa.iommu ? 'B' : 'A'}, so it has none to compare`);
   for (const x of m.moved) changes.push({ kind: 'device-moved', from: x.from.name, to: x.to.name, identity: identityOf(x.to), alike: x.alike });
   for (const x of m.replaced) changes.push({ kind: 'device-replaced', device: x.after.name, from: identityOf(x.before), to: identityOf(x.after) });
   for (const d of m.added) changes.push({ kind: 'device-added', device: d.name, identity: identityOf(d), group: d.group, with: d.group === null ? [] : membersOf(b, d.group).filter((n) => n !== d.name) });
   for (const d of m.removed) changes.push({ kind: 'device-removed', device: d.name, identity: identityOf(d), group: d.group });
   for (const [x, y] of m.pairs) {
-    if (x.driver !== y.driver && !('driver' in x.errors) && !('driver' in y.errors)) changes.push({ kind: 'driver-changed', device: y.name, from: x.driver, to: y.driver });
+    const why = unreadable(x, y, 'driver');
+    if (why !== null) unknown.push(`driver of ${y.name}: ${why}`);
+    else if (x.driver !== y.driver) changes.push({ kind: 'driver-changed', device: y.name, from: x.driver, to: y.driver });
   }
   cmdlineChanges(a.host.cmdline, b.host.cmdline, changes, unknown);
   return { a: sa, b: sb, changes: DIFF_KINDS.flatMap((k) => changes.filter((c) => c.kind === k)), renumbered, unknown };
@@ -94,7 +96,7 @@ export function compareModels(a: Model, b: Model): DiffView {
  * groups into one B group a merge, one into several a split, and otherwise each A group continues
  * as the B group that took most of its devices and the others moved. Returns how many were renumbered.
  */
-function groupChanges(pairs: readonly [Device, Device][], membersB: (id: number) => string[], membersA: (id: number) => string[], out: DiffChange[]): number {
+function groupChanges(pairs: readonly [Device, Device][], membersB: (id: number) => string[], membersA: (id: number) => string[], out: DiffChange[], unknown: string[]): number {
   const parent = new Map<string, string>();
   const find = (k: string): string => {
     let r = k;
@@ -105,6 +107,12 @@ function groupChanges(pairs: readonly [Device, Device][], membersB: (id: number)
   const add = (k: string) => parent.has(k) || parent.set(k, k);
   const edges: { a: number; b: number; dev: Device }[] = [];
   for (const [x, y] of pairs) {
+    // A group link that could not be read is no "no group": that device is left out, and said.
+    const why = unreadable(x, y, 'group');
+    if (why !== null) {
+      unknown.push(`group of ${y.name}: ${why}`);
+      continue;
+    }
     if (x.group !== null && y.group === null) out.push({ kind: 'group-left', device: y.name, from: x.group });
     else if (x.group === null && y.group !== null) out.push({ kind: 'group-joined', device: y.name, to: y.group });
     if (x.group === null || y.group === null) continue;
@@ -142,6 +150,12 @@ function groupChanges(pairs: readonly [Device, Device][], membersB: (id: number)
     }
   }
   return renumbered;
+}
+
+/** Why a fact of a device pair cannot be compared (its link, or the device, unreadable on a side), or null. */
+function unreadable(x: Device, y: Device, key: 'group' | 'driver'): string | null {
+  const side = (d: Device, name: string) => (d.errors[key] ?? d.errors['device']) === undefined ? null : `unreadable in ${name} (${d.errors[key] ?? d.errors['device']})`;
+  return side(x, 'A') ?? side(y, 'B');
 }
 
 function cmdlineChanges(a: string | null, b: string | null, out: DiffChange[], unknown: string[]): void {

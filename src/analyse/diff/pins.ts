@@ -59,9 +59,11 @@ export function parsePins(text: string): PinFile | string {
   const o = doc as Partial<PinFile>;
   if (typeof o !== 'object' || o === null || o.command !== 'pin' || !Array.isArray(o.pins)) return 'not a pin file (no "command": "pin" with a "pins" list): make one with iommu-groups pin TARGET... > pins.json';
   if (o.schemaVersion !== PINS_SCHEMA_VERSION) return `schemaVersion ${String(o.schemaVersion)}: this version reads pin files of schemaVersion ${PINS_SCHEMA_VERSION}`;
-  const ok = (p: unknown): p is PinnedIdentity => typeof p === 'object' && p !== null && typeof (p as PinnedIdentity).address === 'string' && /^[0-9a-f]{4,}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test((p as PinnedIdentity).address) && typeof (p as PinnedIdentity).identity === 'string';
+  // A member of a group may be a device of another bus (an Arm platform device): any name; a pin is a PCI function.
+  const ok = (p: unknown): p is PinnedIdentity => typeof p === 'object' && p !== null && typeof (p as PinnedIdentity).address === 'string' && (p as PinnedIdentity).address !== '' && typeof (p as PinnedIdentity).identity === 'string';
+  const pci = (a: string) => /^[0-9a-f]{4,}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(a);
   for (const [i, p] of o.pins.entries()) {
-    if (!ok(p)) return `pins[${i}]: needs "address" (a full PCI address) and "identity"`;
+    if (!ok(p) || !pci(p.address)) return `pins[${i}]: needs "address" (a full PCI address) and "identity"`;
     const g = (p as Pin).group;
     if (g !== null && (typeof g !== 'object' || typeof g.id !== 'number' || !Array.isArray(g.members) || !g.members.every(ok))) return `pins[${i}].group: needs "id" and "members" (address and identity each)`;
   }
