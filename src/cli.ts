@@ -24,8 +24,9 @@ Examples:
   iommu-groups check 01:00.0 01:00.1       can these go to a VM? ready, steps, blocked or unknown
   iommu-groups explain 08:00.0             why is its group the way it is?
   iommu-groups tree                        the PCI topology with group boundaries
+  iommu-groups diff before.tar.gz          what changed since that snapshot (groups, devices, drivers)
   iommu-groups list --root ./capture       read a captured tree instead of /
-${exitHelp([['ok', 'success (check: ready)'], ['failed', 'a filter matched nothing; host: an item fails; check: blocked'], NO_IOMMU_EXIT, ['steps', 'check: ready after steps'], ['unknown', 'check: unknown']])}`;
+${exitHelp([['ok', 'success (check: ready)'], ['failed', 'a filter matched nothing; host: an item fails; check: blocked; diff: something changed'], NO_IOMMU_EXIT, ['steps', 'check: ready after steps'], ['unknown', 'check: unknown']])}`;
 
 /** Commander collectors: repeats add up; "comma" also splits comma lists ("--group 21 --group 14,3"). */
 const collectComma = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim())];
