@@ -88,7 +88,7 @@ export async function list(opts: ListApiOptions = {}): Promise<ListDocument> {
 export async function check(targets: readonly string[], opts: CheckApiOptions = {}): Promise<CheckDocument> {
   const { dir, label } = rootOf(opts.root);
   const c = checkInput(dir, targets, { strict: opts.strict, expect: opts.expect, group: opts.group === undefined ? undefined : String(opts.group) }, readPciIds(opts.pciIds));
-  return checkDocument(c.report, c.plan, label, c.model.issues, c.whenOn());
+  return checkDocument(c.report, c.plan(), label, c.model.issues, c.whenOn());
 }
 
 /** Is this machine ready for VFIO passthrough: `iommu-groups host --format json`. */

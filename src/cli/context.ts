@@ -65,7 +65,8 @@ export class Context {
   /** What renderers may ask of the run. */
   env(): RenderEnv {
     // A .tar.gz root is read from where it was unpacked, and named as given.
-    const label = this.opts.root !== undefined && isArchive(this.opts.root) ? (this.root(), path.resolve(this.opts.root)) : this.root();
+    const dir = this.root();
+    const label = this.opts.root !== undefined && isArchive(this.opts.root) ? path.resolve(this.opts.root) : dir;
     return { root: label, width: this.width(), chalk: () => this.chalk(), names: () => this.names() };
   }
 

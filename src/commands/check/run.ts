@@ -113,8 +113,8 @@ export function checkInput(root: string, targetsGiven: readonly string[], opts: 
   const targets = pins === null ? [...targetsGiven] : pins.filter((p) => model.devices.some((d) => d.pci !== null && d.name === p.address)).map((p) => p.address);
   const checked = checkTargets(model, pins !== null && targets.length === 0 ? [] : resolveTargets(model, targets, opts.group), { strict: opts.strict === true, ids });
   const report = pins === null ? checked : applyPins(model, checked, pins);
-  // A scoped read learns the other functions' ids only when a plan can use them.
-  const plan = buildPlan(model.scope && (report.outcome === 'ready' || report.outcome === 'steps') ? withOtherIds(root, model) : model, report);
+  // Made when printed (--emit prints no plan). A scoped read learns the other functions' ids only when a plan can use them.
+  const plan = () => buildPlan(model.scope && (report.outcome === 'ready' || report.outcome === 'steps') ? withOtherIds(root, model) : model, report);
   const whenOn = (): WhenIommuOn | null =>
     // The prediction needs every function (a scoped read has only the targets' part).
     iommuState(model).active ? null : whenIommuOn(model.scope ? readModel(root, { preflight: true }) : model, targets, opts, ids);
@@ -131,7 +131,7 @@ export async function runCheck(ctx: Context, targetsGiven: string[], opts: Check
     ctx.warnIssues(model, false);
     return emitted === 'usage' ? 'usage' : outcomeResult(report.outcome);
   }
-  write(await r.render({ report, plan, issues: model.issues, whenOn: whenOn() }, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
+  write(await r.render({ report, plan: plan(), issues: model.issues, whenOn: whenOn() }, ctx.env()), (s) => ctx.out(s), (s) => ctx.io.err(s));
   ctx.warnIssues(model, r.inlineIssues);
   return outcomeResult(report.outcome);
 }
