@@ -29,4 +29,5 @@ const text = fs.readFileSync(outfile, 'utf8');
 fs.writeFileSync(outfile, text.startsWith('#!') ? text : `#!/usr/bin/env node\n${text}`);
 fs.chmodSync(outfile, 0o755);
 fs.renameSync(outfile, final);
-console.log(`bundle: ${path.relative(project, final)} (${(fs.statSync(final).size / 1024).toFixed(0)} KiB, version ${version})`);
+// Quiet under `npm run ... --silent` (npm run demo builds first).
+if (process.env.npm_config_loglevel !== 'silent') console.log(`bundle: ${path.relative(project, final)} (${(fs.statSync(final).size / 1024).toFixed(0)} KiB, version ${version})`);
