@@ -2,9 +2,8 @@
 // returns the document the command prints with --format json (same options, same builders: the
 // CLI runs these functions too), prints nothing, and throws typed errors (UsageError for a bad
 // option, target or root; AppError for the rest). Read-only, like the CLI.
-import * as path from 'node:path';
 import { bridgeIsolations } from './analyse/grouping/kernel-grouping.js';
-import { resolveRoot } from './cli/root.js';
+import { openRoot } from './cli/root.js';
 import { checkInput } from './commands/check/run.js';
 import { diffInput } from './commands/diff/run.js';
 import { explainInput } from './commands/explain/run.js';
@@ -14,7 +13,6 @@ import type { ListOptions } from './commands/list/filter.js';
 import type { CommonOptions } from './cli/context.js';
 import { pinDocument } from './commands/pin/run.js';
 import { treeInput } from './commands/tree/run.js';
-import { isArchive } from './read/archive-root.js';
 import { readModel } from './read/read-model.js';
 import { readPciIds } from './read/read-pci-ids.js';
 import { listDocument } from './render/json.js';
@@ -64,8 +62,7 @@ export interface TreeApiOptions extends RootOption, NamesOption {
 
 /** The directory to read, and the name documents give it (a .tar.gz is named as given). */
 function rootOf(given: string | undefined): { dir: string; label: string } {
-  const dir = resolveRoot(given, { platform: process.platform }, 'root');
-  return { dir, label: given !== undefined && isArchive(given) ? path.resolve(given) : dir };
+  return openRoot(given, { platform: process.platform }, 'root');
 }
 
 const strings = (xs: readonly (number | string)[] | undefined) => xs?.map(String);

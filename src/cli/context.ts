@@ -9,9 +9,7 @@ import { visible } from '../render/safe-text.js';
 import type { Io } from '../io.js';
 import { chalkAt, colourLevel, type ColourWhen } from './colour.js';
 import type { Result } from './exit.js';
-import { isArchive } from '../read/archive-root.js';
-import { resolveRoot } from './root.js';
-import * as path from 'node:path';
+import { resolveRoot, rootLabel } from './root.js';
 
 /** --root, --format, --color, --pci-ids, --wide (commands that take fewer leave them unset). */
 export interface CommonOptions {
@@ -64,10 +62,7 @@ export class Context {
 
   /** What renderers may ask of the run. */
   env(): RenderEnv {
-    // A .tar.gz root is read from where it was unpacked, and named as given.
-    const dir = this.root();
-    const label = this.opts.root !== undefined && isArchive(this.opts.root) ? path.resolve(this.opts.root) : dir;
-    return { root: label, width: this.width(), chalk: () => this.chalk(), names: () => this.names() };
+    return { root: rootLabel(this.opts.root, this.root()), width: this.width(), chalk: () => this.chalk(), names: () => this.names() };
   }
 
   out(s: string): void {

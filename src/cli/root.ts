@@ -42,3 +42,14 @@ export function resolveRoot(given: string | undefined, io: Pick<Io, 'platform'>,
   }
   return root;
 }
+
+/** The name documents give a root: a .tar.gz as given (resolved; it is read from where it was unpacked), otherwise the directory read. */
+export function rootLabel(given: string | undefined, dir: string): string {
+  return given !== undefined && isArchive(given) ? path.resolve(given) : dir;
+}
+
+/** resolveRoot, with the name documents give the root. */
+export function openRoot(given: string | undefined, io: Pick<Io, 'platform'>, flag = '--root'): { dir: string; label: string } {
+  const dir = resolveRoot(given, io, flag);
+  return { dir, label: rootLabel(given, dir) };
+}

@@ -6,6 +6,7 @@ import { cmdlineValues } from '../../model/cmdline.js';
 import type { Device, Model } from '../../model/types.js';
 import { iommuState, IOMMU_CMDLINE_KEYS } from '../grouping/isolation.js';
 import { identityOf, matchDevices } from './identity.js';
+import { changeText } from '../views/watch-diff.js';
 
 export type DiffChange =
   | { kind: 'iommu-changed'; from: boolean; to: boolean }
@@ -197,7 +198,7 @@ export function diffText(c: DiffChange): string {
     case 'device-removed':
       return `${c.device} is gone (${c.identity})${c.group === null ? '' : `; it was in group ${c.group}`}`;
     case 'driver-changed':
-      return `${c.device}: driver ${c.from ?? '(none)'} -> ${c.to ?? '(none)'}`;
+      return changeText(c); // as watch says it
     case 'cmdline-changed':
       return `kernel command line ${c.param}: ${c.from ?? '(not set)'} -> ${c.to ?? '(not set)'}`;
   }

@@ -2,12 +2,11 @@
 import { compareModels } from '../../analyse/diff/diff-models.js';
 import type { Context } from '../../cli/context.js';
 import type { Result } from '../../cli/exit.js';
-import { resolveRoot } from '../../cli/root.js';
+import { openRoot } from '../../cli/root.js';
 import { readModel } from '../../read/read-model.js';
 import type { ReportFormat } from '../../render/format.js';
 import { write } from '../../render/renderer.js';
 import { DIFF_RENDERERS, type DiffInput } from '../../render/views/diff.js';
-import * as path from 'node:path';
 
 export interface DiffOptions {
   format?: ReportFormat;
@@ -15,9 +14,9 @@ export interface DiffOptions {
 
 /** Both roots read and compared (the library's diff() takes the same); B defaults to this host. */
 export function diffInput(a: string, b: string | undefined, io: { platform: NodeJS.Platform }): DiffInput {
-  const view = compareModels(readModel(resolveRoot(a, io, 'diff')), readModel(resolveRoot(b, io, 'diff')));
-  const label = (given: string | undefined) => (given === undefined ? '/' : path.resolve(given));
-  return { view, a: label(a), b: label(b) };
+  const ra = openRoot(a, io, 'diff');
+  const rb = openRoot(b, io, 'diff');
+  return { view: compareModels(readModel(ra.dir), readModel(rb.dir)), a: ra.label, b: rb.label };
 }
 
 export async function runDiff(ctx: Context, a: string, b: string | undefined, _opts: DiffOptions): Promise<Result> {

@@ -35,12 +35,13 @@ export function listInput(root: string, opts: ListOptions, ids: PciIds | null, h
 }
 
 export async function runList(ctx: Context, opts: ListOptions): Promise<Result> {
+  // A bad filter value is told first, before --root is looked at (listInput parses it again: pure and cheap).
   const filter = parseFilter(opts);
   const r: ListRenderer = LIST_RENDERERS[ctx.format as Format];
   const root = ctx.root();
+  if (opts.baseline !== undefined && ctx.format !== 'prometheus') throw new UsageError('--baseline goes with --format prometheus', 'for the changes themselves: iommu-groups diff BASELINE');
   if (r.scope === 'whole-host') {
     if (Object.keys(filter).length > 0 || opts.predict) throw new UsageError(`--format ${ctx.format} reports the whole host`, 'drop --group, --device, --class, --vendor, --driver, --related and --predict');
-    if (opts.baseline !== undefined && ctx.format !== 'prometheus') throw new UsageError(`--baseline goes with --format prometheus`, 'for the changes themselves: iommu-groups diff BASELINE');
     const baseline = opts.baseline === undefined ? null : readModel(resolveRoot(opts.baseline, ctx.io, '--baseline'));
     const model = readModel(root, { preflight: true });
     const changes = baseline === null ? null : compareModels(baseline, model);
@@ -48,7 +49,6 @@ export async function runList(ctx: Context, opts: ListOptions): Promise<Result> 
     ctx.warnIssues(model, r.inlineIssues);
     return 'ok'; // no IOMMU is a value here (iommu_groups_iommu_enabled 0), not an error
   }
-  if (opts.baseline !== undefined) throw new UsageError('--baseline goes with --format prometheus', 'for the changes themselves: iommu-groups diff BASELINE');
   const { model, view } = listInput(root, opts, ctx.names(), { hostFacts: r.hostFacts, wholeGroups: r.scope === 'view' && r.wholeGroups });
   const rendered = await r.render({ model, view }, ctx.env());
   // Formats that do not say it themselves: what the groups are, on stderr.
