@@ -1,0 +1,325 @@
+#!/usr/bin/env node
+// A board's `lspci -vvnn` (taken as root; `-xxxx` added where it was) turned into the sysfs tree of
+// that board with the IOMMU off, and the groups its kernel made (the `IOMMU group:` lines, held
+// back in a separate file): how `list --predict` is checked against machines we do not have.
+//
+//   node scripts/lspci-to-tree.mjs LSPCI_TEXT OUTDIR
+//   node bin/iommu-groups.js list --predict --root OUTDIR --format plain
+//   OUTDIR/held-back-groups.json: { "0000:01:00.0": 2, ... } (empty when lspci printed no groups)
+//
+// What the tree holds, from the text alone: one directory per function under its bridge (nesting
+// from each bridge's secondary bus), vendor/device/class/subsystem/revision, uevent, the driver link,
+// physical slots named by `Physical Slot:` lines (an empty slot is not in lspci's output), SR-IOV
+// VFs linked to their PF (from the PF's VF offset and stride), and config space: the bytes of a hex
+// dump when there is one, otherwise built from what lspci decoded: the header (ids, class, header
+// type, bus numbers, capability pointer) and each capability at the offset lspci printed, in its
+// order, with the fields the grouping and reset rules read (PCI Express port type and slot bit,
+// FLReset, ACS capability and control, PM NoSoftRst, AF FLR, SR-IOV, the serial number). lspci's
+// `Capabilities: <access denied>` (a non-root run) gives every function the 64 bytes a non-root
+// user reads.
+// Multifunction is not printed by -vv: a function is taken as multifunction when another
+// function of its slot is listed. Nothing here says which IOMMU the board has (no ACPI tables).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const STD_CAPS = [
+  [/^Power Management/, 0x01], [/^AGP/, 0x02], [/^Vital Product Data/, 0x03], [/^Slot ID/, 0x04], [/^MSI:/, 0x05],
+  [/^CompactPCI hot-swap/, 0x06], [/^PCI-X/, 0x07], [/^HyperTransport/, 0x08], [/^Vendor Specific/, 0x09],
+  [/^Debug port/, 0x0a], [/^CompactPCI central/, 0x0b], [/^Hot-plug capable/, 0x0c], [/^Subsystem/, 0x0d],
+  [/^AGP3/, 0x0e], [/^Secure device/, 0x0f], [/^Express/, 0x10], [/^MSI-X/, 0x11], [/^SATA/, 0x12],
+  [/^PCI Advanced Features/, 0x13], [/^Enhanced Allocation/, 0x14], [/^Flattening Portal Bridge/, 0x15],
+];
+const EXT_CAPS = [
+  [/^Advanced Error Reporting/, 0x01], [/^Virtual Channel/, 0x02], [/^Device Serial Number/, 0x03],
+  [/^Power Budgeting/, 0x04], [/^Root Complex Link/, 0x05], [/^Root Complex Internal Link/, 0x06],
+  [/^Root Complex Event Collector/, 0x07], [/^Multi-Function Virtual Channel/, 0x08],
+  [/^Vendor Specific/, 0x0b], [/^Access Control Services/, 0x0d], [/^Alternative Routing-ID/, 0x0e],
+  [/^Address Translation Service/, 0x0f], [/^Single Root I\/O Virtualization/, 0x10],
+  [/^Multi-Root I\/O/, 0x11], [/^Multicast/, 0x12], [/^Page Request Interface/, 0x13],
+  [/^(Physical )?Resizable BAR/, 0x15], [/^Dynamic Power Allocation/, 0x16], [/^Transaction Processing Hints/, 0x17],
+  [/^Latency Tolerance Reporting/, 0x18], [/^Secondary PCI Express/, 0x19], [/^Process Address Space ID/, 0x1b],
+  [/^Downstream Port Containment/, 0x1d], [/^L1 PM Substates/, 0x1e], [/^Precision Time Measurement/, 0x1f],
+  [/^Designated Vendor-Specific/, 0x23], [/^VF Resizable BAR/, 0x24], [/^Data Link Feature/, 0x25],
+  [/^Physical Layer 16/, 0x26], [/^Lane Margining/, 0x27], [/^Physical Layer 32/, 0x2a],
+  [/^Null/, 0x00],
+];
+const PORT_TYPES = [
+  ['Legacy Endpoint', 0x1], ['Endpoint', 0x0], ['Root Port', 0x4], ['Upstream Port', 0x5], ['Downstream Port', 0x6],
+  ['PCI-Express to PCI/PCI-X Bridge', 0x7], ['PCI/PCI-X to PCI-Express Bridge', 0x8],
+  ['Root Complex Integrated Endpoint', 0x9], ['Root Complex Event Collector', 0xa],
+];
+const ACS_BITS = ['SrcValid', 'TransBlk', 'ReqRedir', 'CmpltRedir', 'UpstreamFwd', 'EgressCtrl', 'DirectTrans'];
+
+const hex = (s) => parseInt(s, 16);
+// lspci names an id it does not know "#xx" (standard) or "Extended Capability ID 0xNN"; a name this
+// table lacks keeps its place in the chain as vendor-specific, an id no rule reads.
+const capId = (table, name) => {
+  const unknown = /^#([0-9a-f]+)/.exec(name) ?? /^Extended Capability ID 0x([0-9a-f]+)/.exec(name);
+  if (unknown) return hex(unknown[1]);
+  return table.find(([re]) => re.test(name))?.[1] ?? (table === STD_CAPS ? 0x09 : 0x0b);
+};
+
+/** The devices of an lspci -vv text (with -nn or -n ids), each with its lines. */
+export function parseLspci(text) {
+  const devices = [];
+  let cur = null;
+  const head = /^(?:([0-9a-f]{4,8}):)?([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])\s+(.*)$/;
+  for (const raw of text.replace(/\r/g, '').split('\n')) {
+    const m = head.exec(raw);
+    if (m) {
+      cur = { domain: hex(m[1] ?? '0'), bus: hex(m[2]), dev: hex(m[3]), fn: hex(m[4]), title: m[5], lines: [] };
+      devices.push(cur);
+    } else if (cur && /^\s/.test(raw)) cur.lines.push(raw);
+    else if (cur && /^[0-9a-f]{2,3}: /.test(raw)) cur.lines.push(raw);
+  }
+  return devices.map(describe);
+}
+
+function describe(d) {
+  const t = d.title;
+  // -nn: "VGA compatible controller [0300]: NVIDIA ... [10de:1d01] (rev a1) (prog-if 00 [VGA controller])"
+  // -n:  "0300: 10de:1d01 (rev a1) (prog-if 00)"
+  const cls = /\[([0-9a-f]{4})\]: / .exec(t) ?? /^([0-9a-f]{4}): /.exec(t);
+  const ids = [...t.matchAll(/\[([0-9a-f]{4}):([0-9a-f]{4})\]/g)].pop() ?? /: ([0-9a-f]{4}):([0-9a-f]{4})/.exec(t);
+  if (!cls || !ids) throw new Error(`${addrOf(d)}: no class or vendor:device id in "${t}" (take lspci with -nn)`);
+  const rev = /\(rev ([0-9a-f]{2})\)/.exec(t);
+  const progIf = /\(prog-if ([0-9a-f]{2})/.exec(t);
+  const out = {
+    address: addrOf(d), domain: d.domain, bus: d.bus, dev: d.dev, fn: d.fn,
+    vendor: hex(ids[1]), device: hex(ids[2]), classCode: (hex(cls[1]) << 8) | (progIf ? hex(progIf[1]) : 0),
+    revision: rev ? hex(rev[1]) : 0, subsystem: null, control: 0, capList: false,
+    secondary: null, subordinate: null, primary: null, group: null, slot: null, driver: null,
+    denied: false, caps: [], hexdump: [],
+  };
+  let cap = null;
+  for (const line of d.lines) {
+    const dump = /^([0-9a-f]{2,3}): ((?:[0-9a-f]{2} ?){1,16})$/.exec(line);
+    if (dump) {
+      out.hexdump.push([hex(dump[1]), dump[2].trim().split(' ').map(hex)]);
+      continue;
+    }
+    const s = line.trim();
+    const depth = /^\t*/.exec(line)[0].length;
+    if (depth <= 1) cap = null;
+    let m;
+    if (depth <= 1 && (m = /^Subsystem: .*?(?:\[)?([0-9a-f]{4}):([0-9a-f]{4})\]?$/.exec(s))) out.subsystem = [hex(m[1]), hex(m[2])];
+    else if (depth <= 1 && s.startsWith('Control: ')) {
+      out.control = (/I\/O\+/.test(s) ? 1 : 0) | (/Mem\+/.test(s) ? 2 : 0) | (/BusMaster\+/.test(s) ? 4 : 0) | (/DisINTx\+/.test(s) ? 0x400 : 0);
+    } else if (depth <= 1 && s.startsWith('Status: ')) out.capList = /\bCap\+/.test(s);
+    else if ((m = /^Bus: primary=([0-9a-f]+), secondary=([0-9a-f]+), subordinate=([0-9a-f]+)/.exec(s))) {
+      [out.primary, out.secondary, out.subordinate] = [hex(m[1]), hex(m[2]), hex(m[3])];
+    } else if ((m = /^IOMMU group: (\d+)$/.exec(s))) out.group = Number(m[1]);
+    else if ((m = /^Physical Slot: (\S+)$/.exec(s))) out.slot = m[1];
+    else if ((m = /^Kernel driver in use: (\S+)$/.exec(s))) out.driver = m[1];
+    else if (s === 'Capabilities: <access denied>') out.denied = true;
+    else if ((m = /^Capabilities: \[([0-9a-f]+)(?: v(\d+))?\] (.*)$/.exec(s))) {
+      const ext = m[2] !== undefined;
+      cap = { offset: hex(m[1]), ext, version: ext ? Number(m[2]) : 0, name: m[3], id: capId(ext ? EXT_CAPS : STD_CAPS, m[3]), fields: [] };
+      out.caps.push(cap);
+    } else if (cap) cap.fields.push(s);
+  }
+  return out;
+}
+
+function addrOf(d) {
+  const h = (n, w) => n.toString(16).padStart(w, '0');
+  return `${h(d.domain, 4)}:${h(d.bus, 2)}:${h(d.dev, 2)}.${d.fn}`;
+}
+
+/** Config space as the kernel's `config` attribute would give it. */
+export function configOf(d, multifunction) {
+  if (d.hexdump.length > 0) {
+    const end = Math.max(...d.hexdump.map(([off, b]) => off + b.length));
+    const buf = Buffer.alloc(end <= 64 ? 64 : end <= 256 ? 256 : 4096);
+    for (const [off, bytes] of d.hexdump) bytes.forEach((b, i) => (buf[off + i] = b));
+    return d.denied || end <= 64 ? buf.subarray(0, 64) : buf;
+  }
+  const pcie = d.caps.some((c) => c.id === 0x10);
+  const b = Buffer.alloc(pcie || d.caps.some((c) => c.ext) ? 4096 : 256);
+  const bridge = d.secondary !== null;
+  b.writeUInt16LE(d.vendor, 0);
+  b.writeUInt16LE(d.device, 2);
+  b.writeUInt16LE(d.control, 4);
+  b.writeUInt16LE(d.capList || d.caps.some((c) => !c.ext) ? 0x10 : 0, 6);
+  b[8] = d.revision;
+  b[9] = d.classCode & 0xff;
+  b[10] = (d.classCode >> 8) & 0xff;
+  b[11] = (d.classCode >> 16) & 0xff;
+  b[0x0e] = (bridge ? 1 : 0) | (multifunction ? 0x80 : 0);
+  if (bridge) {
+    b[0x18] = d.primary;
+    b[0x19] = d.secondary;
+    b[0x1a] = d.subordinate;
+  } else if (d.subsystem) {
+    b.writeUInt16LE(d.subsystem[0], 0x2c);
+    b.writeUInt16LE(d.subsystem[1], 0x2e);
+  }
+  const std = d.caps.filter((c) => !c.ext && c.id !== null && c.offset >= 0x40 && c.offset < 0x100);
+  b[0x34] = std[0]?.offset ?? 0;
+  std.forEach((c, i) => {
+    b[c.offset] = c.id;
+    b[c.offset + 1] = std[i + 1]?.offset ?? 0;
+    stdFields(b, c, d);
+  });
+  const ext = d.caps.filter((c) => c.ext && c.id !== null && c.offset >= 0x100 && c.offset < 0x1000 && b.length === 4096);
+  ext.forEach((c, i) => {
+    const next = ext[i + 1]?.offset ?? 0;
+    b.writeUInt32LE(((next << 20) | ((c.version & 0xf) << 16) | c.id) >>> 0, c.offset);
+    extFields(b, c);
+  });
+  return d.denied ? b.subarray(0, 64) : b;
+}
+
+function stdFields(b, c, d) {
+  const all = c.fields.join(' ');
+  if (c.id === 0x10) {
+    const version = Number(/\(v(\d)\)/.exec(c.name)?.[1] ?? 2);
+    const type = PORT_TYPES.find(([n]) => c.name.includes(` ${n}`))?.[1] ?? 0;
+    const slot = /\(Slot\+\)/.test(c.name) ? 0x100 : 0;
+    b.writeUInt16LE(version | (type << 4) | slot, c.offset + 2);
+    if (/FLReset\+/.test(all)) b.writeUInt32LE(1 << 28, c.offset + 4);
+    const psn = /Slot #(\d+)/.exec(all);
+    if (slot && psn) b.writeUInt32LE((Number(psn[1]) << 19) >>> 0, c.offset + 0x14);
+  } else if (c.id === 0x01) {
+    b.writeUInt16LE(Number(/version (\d)/.exec(c.name)?.[1] ?? 3) & 7, c.offset + 2);
+    if (/NoSoftRst\+/.test(all)) b.writeUInt16LE(0x08, c.offset + 4);
+  } else if (c.id === 0x13) {
+    if (/AFCap:.*TP\+/.test(all) && /AFCap:.*FLR\+/.test(all)) b[c.offset + 3] = 0x03;
+  } else if (c.id === 0x0d && d.subsystem) {
+    b.writeUInt16LE(d.subsystem[0], c.offset + 4);
+    b.writeUInt16LE(d.subsystem[1], c.offset + 6);
+  }
+}
+
+function extFields(b, c) {
+  const field = (name) => c.fields.find((f) => f.startsWith(`${name}:`)) ?? '';
+  if (c.id === 0x0d) {
+    const bits = (line) => ACS_BITS.reduce((v, n, i) => v | (new RegExp(`\\b${n}\\+`).test(line) ? 1 << i : 0), 0);
+    b.writeUInt16LE(bits(field('ACSCap')), c.offset + 4);
+    b.writeUInt16LE(bits(field('ACSCtl')), c.offset + 6);
+  } else if (c.id === 0x03) {
+    const serial = /([0-9a-f]{2}(?:-[0-9a-f]{2}){7})/.exec(c.name);
+    if (serial) serial[1].split('-').reverse().forEach((x, i) => (b[c.offset + 4 + i] = hex(x)));
+  } else if (c.id === 0x10) {
+    const all = c.fields.join(' ');
+    const num = (re) => Number(re.exec(all)?.[1] ?? 0);
+    b.writeUInt16LE(num(/Initial VFs: (\d+)/), c.offset + 0x0c);
+    b.writeUInt16LE(num(/Total VFs: (\d+)/), c.offset + 0x0e);
+    b.writeUInt16LE(num(/Number of VFs: (\d+)/), c.offset + 0x10);
+    b.writeUInt16LE(num(/VF offset: (\d+)/), c.offset + 0x14);
+    b.writeUInt16LE(num(/stride: (\d+)/), c.offset + 0x16);
+    const vfDevice = /Device ID: ([0-9a-f]{4})/.exec(all);
+    if (vfDevice) b.writeUInt16LE(hex(vfDevice[1]), c.offset + 0x1a);
+  }
+}
+
+/** VF address -> PF address, from each PF's SR-IOV numbers. */
+function virtualFunctions(devices) {
+  const byAddr = new Map(devices.map((d) => [d.address, d]));
+  const vfs = new Map();
+  for (const pf of devices) {
+    const c = pf.caps.find((x) => x.ext && x.id === 0x10);
+    if (!c) continue;
+    const all = c.fields.join(' ');
+    const n = Number(/Number of VFs: (\d+)/.exec(all)?.[1] ?? 0);
+    const offset = Number(/VF offset: (\d+)/.exec(all)?.[1] ?? 0);
+    const stride = Number(/stride: (\d+)/.exec(all)?.[1] ?? 0);
+    const rid = (pf.bus << 8) | (pf.dev << 3) | pf.fn;
+    for (let i = 0; i < n; i++) {
+      const r = rid + offset + i * stride;
+      const a = addrOf({ domain: pf.domain, bus: (r >> 8) & 0xff, dev: (r >> 3) & 0x1f, fn: r & 7 });
+      if (byAddr.has(a)) vfs.set(a, pf.address);
+    }
+  }
+  return vfs;
+}
+
+export function writeTree(devices, out) {
+  fs.rmSync(out, { recursive: true, force: true });
+  const put = (rel, data) => {
+    fs.mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
+    fs.writeFileSync(path.join(out, rel), data);
+  };
+  const link = (rel, target) => {
+    fs.mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
+    fs.symlinkSync(target, path.join(out, rel));
+  };
+  const vfs = virtualFunctions(devices);
+  const slotFns = new Map();
+  for (const d of devices) {
+    if (vfs.has(d.address)) continue;
+    const k = `${d.domain}:${d.bus}:${d.dev}`;
+    slotFns.set(k, (slotFns.get(k) ?? 0) + 1);
+  }
+  const dirs = new Map();
+  const walking = new Set();
+  const dirOf = (d) => {
+    if (dirs.has(d.address)) return dirs.get(d.address);
+    walking.add(d.address);
+    // The bridge whose secondary bus this is; none (or a loop in a damaged text): a root bus.
+    const up = devices.find((b) => b !== d && b.domain === d.domain && b.secondary === d.bus && !walking.has(b.address));
+    const h = (n, w) => n.toString(16).padStart(w, '0');
+    const parent = up ? dirOf(up) : `sys/devices/pci${h(d.domain, 4)}:${h(d.bus, 2)}`;
+    const dir = `${parent}/${d.address}`;
+    walking.delete(d.address);
+    dirs.set(d.address, dir);
+    return dir;
+  };
+  const h4 = (n) => n.toString(16).padStart(4, '0');
+  // One function's capabilities denied means lspci ran as a non-root user: every function's config
+  // was cut to 64 bytes then, also those with no capabilities to deny (lspci says nothing for them).
+  const nonRoot = devices.some((d) => d.denied);
+  for (const d of devices) {
+    if (nonRoot) d.denied = true;
+    const dir = dirOf(d);
+    const mf = !vfs.has(d.address) && (slotFns.get(`${d.domain}:${d.bus}:${d.dev}`) ?? 0) > 1;
+    put(`${dir}/config`, configOf(d, mf));
+    put(`${dir}/vendor`, `0x${h4(d.vendor)}\n`);
+    put(`${dir}/device`, `0x${h4(d.device)}\n`);
+    put(`${dir}/class`, `0x${d.classCode.toString(16).padStart(6, '0')}\n`);
+    put(`${dir}/revision`, `0x${d.revision.toString(16).padStart(2, '0')}\n`);
+    const [sv, sd] = d.subsystem ?? [0, 0];
+    put(`${dir}/subsystem_vendor`, `0x${h4(sv)}\n`);
+    put(`${dir}/subsystem_device`, `0x${h4(sd)}\n`);
+    const X = (n) => n.toString(16).toUpperCase();
+    put(
+      `${dir}/uevent`,
+      `${d.driver ? `DRIVER=${d.driver}\n` : ''}PCI_CLASS=${X(d.classCode)}\nPCI_ID=${h4(d.vendor).toUpperCase()}:${h4(d.device).toUpperCase()}\n` +
+        `PCI_SUBSYS_ID=${h4(sv).toUpperCase()}:${h4(sd).toUpperCase()}\nPCI_SLOT_NAME=${d.address}\n`,
+    );
+    link(`sys/bus/pci/devices/${d.address}`, path.relative(path.join(out, 'sys/bus/pci/devices'), path.join(out, dir)));
+    link(`${dir}/subsystem`, path.relative(path.join(out, dir), path.join(out, 'sys/bus/pci')));
+    if (d.driver) {
+      fs.mkdirSync(path.join(out, 'sys/bus/pci/drivers', d.driver), { recursive: true });
+      link(`${dir}/driver`, path.relative(path.join(out, dir), path.join(out, 'sys/bus/pci/drivers', d.driver)));
+    }
+    if (d.slot) put(`sys/bus/pci/slots/${d.slot}/address`, `${d.address.slice(0, -2)}\n`);
+  }
+  for (const [vf, pf] of vfs) {
+    link(`${dirs.get(vf)}/physfn`, path.relative(path.join(out, dirs.get(vf)), path.join(out, dirs.get(pf))));
+  }
+  for (const [pf, list] of groupBy([...vfs].map(([vf, p]) => [p, vf]))) {
+    list.sort().forEach((vf, i) => link(`${dirs.get(pf)}/virtfn${i}`, path.relative(path.join(out, dirs.get(pf)), path.join(out, dirs.get(vf)))));
+  }
+  put('proc/cmdline', 'BOOT_IMAGE=/boot/vmlinuz ro quiet\n');
+  const held = Object.fromEntries(devices.filter((d) => d.group !== null).map((d) => [d.address, d.group]));
+  fs.writeFileSync(path.join(out, 'held-back-groups.json'), `${JSON.stringify(held, null, 1)}\n`);
+  return { functions: devices.length, grouped: Object.keys(held).length, vfs: vfs.size };
+}
+
+function groupBy(pairs) {
+  const m = new Map();
+  for (const [k, v] of pairs) m.set(k, [...(m.get(k) ?? []), v]);
+  return m;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  const [input, out] = process.argv.slice(2);
+  if (!input || !out) {
+    console.error('usage: node scripts/lspci-to-tree.mjs LSPCI_TEXT OUTDIR   (LSPCI_TEXT: lspci -vvnn as root, - for stdin)');
+    process.exit(2);
+  }
+  const text = fs.readFileSync(input === '-' ? 0 : input, 'utf8');
+  const r = writeTree(parseLspci(text), out);
+  console.error(`lspci-to-tree: ${r.functions} functions (${r.vfs} VFs), ${r.grouped} with a group held back in ${path.join(out, 'held-back-groups.json')}`);
+}
