@@ -92,6 +92,11 @@ function describe(d) {
     denied: false, caps: [], hexdump: [],
   };
   let cap = null;
+  // Indentation decides what belongs to a capability; a text pasted through a forum or a mail may
+  // have its tabs turned into spaces, so a line's indent is its width (a tab to the next 8), and the
+  // device's own lines are those at the smallest indent.
+  const width = (line) => /^[ \t]*/.exec(line)[0].split('').reduce((w, c) => (c === '\t' ? w + 8 - (w % 8) : w + 1), 0);
+  const top = Math.min(...d.lines.filter((l) => !/^[0-9a-f]{2,3}: /.test(l) && l.trim() !== '').map(width));
   for (const line of d.lines) {
     const dump = /^([0-9a-f]{2,3}): ((?:[0-9a-f]{2} ?){1,16})$/.exec(line);
     if (dump) {
@@ -99,7 +104,7 @@ function describe(d) {
       continue;
     }
     const s = line.trim();
-    const depth = /^\t*/.exec(line)[0].length;
+    const depth = width(line) <= top ? 1 : 2;
     if (depth <= 1) cap = null;
     let m;
     if (depth <= 1 && (m = /^Subsystem: .*?(?:\[)?([0-9a-f]{4}):([0-9a-f]{4})\]?$/.exec(s))) out.subsystem = [hex(m[1]), hex(m[2])];
@@ -128,13 +133,16 @@ function addrOf(d) {
 
 /** Config space as the kernel's `config` attribute would give it. */
 export function configOf(d, multifunction) {
-  if (d.hexdump.length > 0) {
-    const end = Math.max(...d.hexdump.map(([off, b]) => off + b.length));
+  const pcie = d.caps.some((c) => c.id === 0x10);
+  const end = d.hexdump.length > 0 ? Math.max(...d.hexdump.map(([off, b]) => off + b.length)) : 0;
+  // A dump is the config space when it holds all of it: -xxxx, or -xxx of a function with nothing
+  // beyond 256 bytes; -xxx of a PCIe function lacks the extended capabilities lspci decoded, so
+  // those are built from the text instead (and 64 bytes is a non-root read).
+  if (end > 256 || (end > 0 && (d.denied || end <= 64 || (!pcie && !d.caps.some((c) => c.ext))))) {
     const buf = Buffer.alloc(end <= 64 ? 64 : end <= 256 ? 256 : 4096);
     for (const [off, bytes] of d.hexdump) bytes.forEach((b, i) => (buf[off + i] = b));
     return d.denied || end <= 64 ? buf.subarray(0, 64) : buf;
   }
-  const pcie = d.caps.some((c) => c.id === 0x10);
   const b = Buffer.alloc(pcie || d.caps.some((c) => c.ext) ? 4096 : 256);
   const bridge = d.secondary !== null;
   b.writeUInt16LE(d.vendor, 0);
