@@ -89,3 +89,32 @@ export function moveDevice(root, from, to, parent) {
   const uevent = path.join(newDir, 'uevent');
   if (fs.existsSync(uevent)) fs.writeFileSync(uevent, fs.readFileSync(uevent, 'utf8').replace(`PCI_SLOT_NAME=${from}`, `PCI_SLOT_NAME=${to}`));
 }
+
+/** Every function's config space cut to the 64 bytes a non-root user reads. */
+export function asNonRoot(root) {
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === 'config' && e.isFile()) fs.truncateSync(p, 64);
+    }
+  };
+  walk(path.join(root, 'sys/devices'));
+  return root;
+}
+
+/** The ACS extended capability of a function hidden (its ID changed, the chain kept), as hardware without ACS. */
+export function withoutAcs(root, addr) {
+  const f = path.join(root, 'sys/devices/pci0000:00', addr, 'config');
+  const b = fs.readFileSync(f);
+  for (let off = 0x100; off !== 0; ) {
+    const h = b.readUInt32LE(off);
+    if ((h & 0xffff) === 0x000d) {
+      b.writeUInt16LE(0x0029, off);
+      fs.writeFileSync(f, b);
+      return;
+    }
+    off = h >>> 20;
+  }
+  throw new Error(`${addr} has no ACS capability`);
+}

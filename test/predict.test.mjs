@@ -6,38 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { slotAddress, functionSlotKey } from '../dist/read/read-slots.js';
 import { fixture, fixtureCopy, runCli, TEST_IDS } from './helpers.mjs';
+import { asNonRoot, withoutAcs } from './derive.mjs';
 
 const ids = ['--pci-ids', TEST_IDS];
 const groupsOf = (plain) => plain.trim().split('\n').map((l) => l.split('\t')).map((f) => `${f[0]} ${f[4]}`);
-
-/** Every function's config space cut to the 64 bytes a non-root user reads. */
-function asNonRoot(root) {
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === 'config' && e.isFile()) fs.truncateSync(p, 64);
-    }
-  };
-  walk(path.join(root, 'sys/devices'));
-  return root;
-}
-
-/** The ACS extended capability of a function hidden (its ID changed, the chain kept), as hardware without ACS. */
-function withoutAcs(root, addr) {
-  const f = path.join(root, 'sys/devices/pci0000:00', addr, 'config');
-  const b = fs.readFileSync(f);
-  for (let off = 0x100; off !== 0; ) {
-    const h = b.readUInt32LE(off);
-    if ((h & 0xffff) === 0x000d) {
-      b.writeUInt16LE(0x0029, off);
-      fs.writeFileSync(f, b);
-      return;
-    }
-    off = h >>> 20;
-  }
-  throw new Error(`${addr} has no ACS capability`);
-}
 
 test('list --predict on the IOMMU-off capture gives the groups the kernel made with it on: members and numbers', () => {
   const predicted = runCli(['list', '--predict', '--root', fixture('q35-noiommu'), '--format', 'plain']);
