@@ -51,6 +51,8 @@ const PORT_TYPES = [
 const ACS_BITS = ['SrcValid', 'TransBlk', 'ReqRedir', 'CmpltRedir', 'UpstreamFwd', 'EgressCtrl', 'DirectTrans'];
 
 const hex = (s) => parseInt(s, 16);
+/** n in hex, zero-padded to w digits. */
+const hexw = (n, w) => n.toString(16).padStart(w, '0');
 // lspci names an id it does not know "#xx" (standard) or "Extended Capability ID 0xNN"; a name this
 // table lacks keeps its place in the chain as vendor-specific, an id no rule reads.
 const capId = (table, name) => {
@@ -123,25 +125,37 @@ function describe(d) {
       out.caps.push(cap);
     } else if (cap) cap.fields.push(s);
   }
+  out.sriov = sriovOf(out.caps.find((c) => c.ext && c.id === 0x10));
   return out;
 }
 
+/** The SR-IOV numbers lspci prints ("Initial VFs: 8, Total VFs: 8, Number of VFs: 2", "VF offset: 128, stride: 2, Device ID: 10ca"). */
+function sriovOf(c) {
+  if (!c) return null;
+  const all = c.fields.join(' ');
+  const num = (re) => Number(re.exec(all)?.[1] ?? 0);
+  const vfDevice = /Device ID: ([0-9a-f]{4})/.exec(all);
+  return {
+    initial: num(/Initial VFs: (\d+)/), total: num(/Total VFs: (\d+)/), count: num(/Number of VFs: (\d+)/),
+    offset: num(/VF offset: (\d+)/), stride: num(/stride: (\d+)/), vfDevice: vfDevice ? hex(vfDevice[1]) : null,
+  };
+}
+
 function addrOf(d) {
-  const h = (n, w) => n.toString(16).padStart(w, '0');
-  return `${h(d.domain, 4)}:${h(d.bus, 2)}:${h(d.dev, 2)}.${d.fn}`;
+  return `${hexw(d.domain, 4)}:${hexw(d.bus, 2)}:${hexw(d.dev, 2)}.${d.fn}`;
 }
 
 /** Config space as the kernel's `config` attribute would give it. */
-export function configOf(d, multifunction) {
+export function configOf(d, multifunction, nonRoot = d.denied) {
   const pcie = d.caps.some((c) => c.id === 0x10);
   const end = d.hexdump.length > 0 ? Math.max(...d.hexdump.map(([off, b]) => off + b.length)) : 0;
   // A dump is the config space when it holds all of it: -xxxx, or -xxx of a function with nothing
   // beyond 256 bytes; -xxx of a PCIe function lacks the extended capabilities lspci decoded, so
   // those are built from the text instead (and 64 bytes is a non-root read).
-  if (end > 256 || (end > 0 && (d.denied || end <= 64 || (!pcie && !d.caps.some((c) => c.ext))))) {
+  if (end > 256 || (end > 0 && (nonRoot || end <= 64 || (!pcie && !d.caps.some((c) => c.ext))))) {
     const buf = Buffer.alloc(end <= 64 ? 64 : end <= 256 ? 256 : 4096);
     for (const [off, bytes] of d.hexdump) bytes.forEach((b, i) => (buf[off + i] = b));
-    return d.denied || end <= 64 ? buf.subarray(0, 64) : buf;
+    return nonRoot || end <= 64 ? buf.subarray(0, 64) : buf;
   }
   const b = Buffer.alloc(pcie || d.caps.some((c) => c.ext) ? 4096 : 256);
   const bridge = d.secondary !== null;
@@ -173,9 +187,9 @@ export function configOf(d, multifunction) {
   ext.forEach((c, i) => {
     const next = ext[i + 1]?.offset ?? 0;
     b.writeUInt32LE(((next << 20) | ((c.version & 0xf) << 16) | c.id) >>> 0, c.offset);
-    extFields(b, c);
+    extFields(b, c, d);
   });
-  return d.denied ? b.subarray(0, 64) : b;
+  return nonRoot ? b.subarray(0, 64) : b;
 }
 
 function stdFields(b, c, d) {
@@ -199,7 +213,7 @@ function stdFields(b, c, d) {
   }
 }
 
-function extFields(b, c) {
+function extFields(b, c, d) {
   const field = (name) => c.fields.find((f) => f.startsWith(`${name}:`)) ?? '';
   if (c.id === 0x0d) {
     const bits = (line) => ACS_BITS.reduce((v, n, i) => v | (new RegExp(`\\b${n}\\+`).test(line) ? 1 << i : 0), 0);
@@ -208,35 +222,28 @@ function extFields(b, c) {
   } else if (c.id === 0x03) {
     const serial = /([0-9a-f]{2}(?:-[0-9a-f]{2}){7})/.exec(c.name);
     if (serial) serial[1].split('-').reverse().forEach((x, i) => (b[c.offset + 4 + i] = hex(x)));
-  } else if (c.id === 0x10) {
-    const all = c.fields.join(' ');
-    const num = (re) => Number(re.exec(all)?.[1] ?? 0);
-    b.writeUInt16LE(num(/Initial VFs: (\d+)/), c.offset + 0x0c);
-    b.writeUInt16LE(num(/Total VFs: (\d+)/), c.offset + 0x0e);
-    b.writeUInt16LE(num(/Number of VFs: (\d+)/), c.offset + 0x10);
-    b.writeUInt16LE(num(/VF offset: (\d+)/), c.offset + 0x14);
-    b.writeUInt16LE(num(/stride: (\d+)/), c.offset + 0x16);
-    const vfDevice = /Device ID: ([0-9a-f]{4})/.exec(all);
-    if (vfDevice) b.writeUInt16LE(hex(vfDevice[1]), c.offset + 0x1a);
+  } else if (c.id === 0x10 && d.sriov) {
+    const v = d.sriov;
+    b.writeUInt16LE(v.initial, c.offset + 0x0c);
+    b.writeUInt16LE(v.total, c.offset + 0x0e);
+    b.writeUInt16LE(v.count, c.offset + 0x10);
+    b.writeUInt16LE(v.offset, c.offset + 0x14);
+    b.writeUInt16LE(v.stride, c.offset + 0x16);
+    if (v.vfDevice !== null) b.writeUInt16LE(v.vfDevice, c.offset + 0x1a);
   }
 }
 
-/** VF address -> PF address, from each PF's SR-IOV numbers. */
+/** VF address -> { pf, index }: VF i of a PF is at its routing id + offset + i * stride. */
 function virtualFunctions(devices) {
-  const byAddr = new Map(devices.map((d) => [d.address, d]));
+  const listed = new Set(devices.map((d) => d.address));
   const vfs = new Map();
   for (const pf of devices) {
-    const c = pf.caps.find((x) => x.ext && x.id === 0x10);
-    if (!c) continue;
-    const all = c.fields.join(' ');
-    const n = Number(/Number of VFs: (\d+)/.exec(all)?.[1] ?? 0);
-    const offset = Number(/VF offset: (\d+)/.exec(all)?.[1] ?? 0);
-    const stride = Number(/stride: (\d+)/.exec(all)?.[1] ?? 0);
+    if (!pf.sriov) continue;
     const rid = (pf.bus << 8) | (pf.dev << 3) | pf.fn;
-    for (let i = 0; i < n; i++) {
-      const r = rid + offset + i * stride;
+    for (let i = 0; i < pf.sriov.count; i++) {
+      const r = rid + pf.sriov.offset + i * pf.sriov.stride;
       const a = addrOf({ domain: pf.domain, bus: (r >> 8) & 0xff, dev: (r >> 3) & 0x1f, fn: r & 7 });
-      if (byAddr.has(a)) vfs.set(a, pf.address);
+      if (listed.has(a)) vfs.set(a, { pf: pf.address, index: i });
     }
   }
   return vfs;
@@ -266,22 +273,20 @@ export function writeTree(devices, out) {
     walking.add(d.address);
     // The bridge whose secondary bus this is; none (or a loop in a damaged text): a root bus.
     const up = devices.find((b) => b !== d && b.domain === d.domain && b.secondary === d.bus && !walking.has(b.address));
-    const h = (n, w) => n.toString(16).padStart(w, '0');
-    const parent = up ? dirOf(up) : `sys/devices/pci${h(d.domain, 4)}:${h(d.bus, 2)}`;
+    const parent = up ? dirOf(up) : `sys/devices/pci${hexw(d.domain, 4)}:${hexw(d.bus, 2)}`;
     const dir = `${parent}/${d.address}`;
     walking.delete(d.address);
     dirs.set(d.address, dir);
     return dir;
   };
-  const h4 = (n) => n.toString(16).padStart(4, '0');
+  const h4 = (n) => hexw(n, 4);
   // One function's capabilities denied means lspci ran as a non-root user: every function's config
   // was cut to 64 bytes then, also those with no capabilities to deny (lspci says nothing for them).
   const nonRoot = devices.some((d) => d.denied);
   for (const d of devices) {
-    if (nonRoot) d.denied = true;
     const dir = dirOf(d);
     const mf = !vfs.has(d.address) && (slotFns.get(`${d.domain}:${d.bus}:${d.dev}`) ?? 0) > 1;
-    put(`${dir}/config`, configOf(d, mf));
+    put(`${dir}/config`, configOf(d, mf, nonRoot));
     put(`${dir}/vendor`, `0x${h4(d.vendor)}\n`);
     put(`${dir}/device`, `0x${h4(d.device)}\n`);
     put(`${dir}/class`, `0x${d.classCode.toString(16).padStart(6, '0')}\n`);
@@ -303,22 +308,15 @@ export function writeTree(devices, out) {
     }
     if (d.slot) put(`sys/bus/pci/slots/${d.slot}/address`, `${d.address.slice(0, -2)}\n`);
   }
-  for (const [vf, pf] of vfs) {
-    link(`${dirs.get(vf)}/physfn`, path.relative(path.join(out, dirs.get(vf)), path.join(out, dirs.get(pf))));
-  }
-  for (const [pf, list] of groupBy([...vfs].map(([vf, p]) => [p, vf]))) {
-    list.sort().forEach((vf, i) => link(`${dirs.get(pf)}/virtfn${i}`, path.relative(path.join(out, dirs.get(pf)), path.join(out, dirs.get(vf)))));
+  const between = (from, to) => path.relative(path.join(out, dirs.get(from)), path.join(out, dirs.get(to)));
+  for (const [vf, { pf, index }] of vfs) {
+    link(`${dirs.get(vf)}/physfn`, between(vf, pf));
+    link(`${dirs.get(pf)}/virtfn${index}`, between(pf, vf));
   }
   put('proc/cmdline', 'BOOT_IMAGE=/boot/vmlinuz ro quiet\n');
   const held = Object.fromEntries(devices.filter((d) => d.group !== null).map((d) => [d.address, d.group]));
   fs.writeFileSync(path.join(out, 'held-back-groups.json'), `${JSON.stringify(held, null, 1)}\n`);
   return { functions: devices.length, grouped: Object.keys(held).length, vfs: vfs.size };
-}
-
-function groupBy(pairs) {
-  const m = new Map();
-  for (const [k, v] of pairs) m.set(k, [...(m.get(k) ?? []), v]);
-  return m;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {

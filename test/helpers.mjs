@@ -41,6 +41,14 @@ process.on('exit', () => {
   }
 });
 
+/** pciutils' lspci reading a captured tree as it reads /sys (stderr, e.g. libkmod's, dropped). */
+export function lspciOn(root, args) {
+  return execFileSync('lspci', ['-A', 'linux-sysfs', '-O', `sysfs.path=${root}/sys/bus/pci`, '-O', 'hwdb.disable=1', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+}
+
 /** A scratch directory removed when the test process exits. */
 export function tempDir(prefix) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

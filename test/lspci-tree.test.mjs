@@ -9,17 +9,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseLspci, writeTree } from '../scripts/lspci-to-tree.mjs';
-import { FIXTURES, TEST_IDS, fixture, fixtureCopy, hasCommand, runCli, tempDir } from './helpers.mjs';
+import { FIXTURES, TEST_IDS, fixture, fixtureCopy, hasCommand, lspciOn, runCli, tempDir } from './helpers.mjs';
 import { asNonRoot, withoutAcs } from './derive.mjs';
 
 const skip = !hasCommand('lspci') && !process.env.CI ? 'lspci (Debian package pciutils) is not installed' : false;
 
-function lspci(root, ...opts) {
-  return execFileSync('lspci', ['-A', 'linux-sysfs', '-O', `sysfs.path=${root}/sys/bus/pci`, '-O', 'hwdb.disable=1', '-i', TEST_IDS, '-D', ...opts], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-}
+const lspci = (root, ...opts) => lspciOn(root, ['-i', TEST_IDS, '-D', ...opts]);
 
 function convert(text) {
   const out = path.join(tempDir('iommu-groups-lspci-'), 'tree');

@@ -5,18 +5,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, PROJECT, TEST_IDS, fixture, hasCommand, runCli } from './helpers.mjs';
+import { FIXTURES, PROJECT, TEST_IDS, fixture, hasCommand, lspciOn, runCli } from './helpers.mjs';
 
 // CI installs pciutils (.ci/run), so there these tests always run; elsewhere a missing lspci
 // is reported as a skip with the reason, not silently passed.
 const skip = !hasCommand('lspci') && !process.env.CI ? 'lspci (Debian package pciutils) is not installed' : false;
 
 function lspciRecords(root) {
-  const out = execFileSync(
-    'lspci',
-    ['-A', 'linux-sysfs', '-O', `sysfs.path=${root}/sys/bus/pci`, '-O', 'hwdb.disable=1', '-i', TEST_IDS, '-vmm', '-D', '-nn', '-k'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-  );
+  const out = lspciOn(root, ['-i', TEST_IDS, '-vmm', '-D', '-nn', '-k']);
   return out
     .trim()
     .split(/\n\n+/)

@@ -2,11 +2,11 @@
 // paths (`lspci -PP`) read from the same root; the group marks against each device's own
 // iommu_group link; the DOT output rendered by Graphviz; exact output (golden files).
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, PROJECT, TEST_IDS, fixture, hasCommand, runCli } from './helpers.mjs';
+import { FIXTURES, PROJECT, TEST_IDS, fixture, hasCommand, lspciOn, runCli } from './helpers.mjs';
 
 const EXPECTED = path.join(PROJECT, 'test', 'expected');
 const noLspci = !hasCommand('lspci') && !process.env.CI ? 'lspci (Debian package pciutils) is not installed' : false;
@@ -41,7 +41,7 @@ for (const fx of FIXTURES) {
     const r = runCli(['tree', '--format', 'plain', '--root', root, '--pci-ids', TEST_IDS]);
     assert.equal(r.code, fx === 'q35-noiommu' ? 3 : 0, r.stderr);
     const tree = parseTree(r.stdout);
-    const lspci = execFileSync('lspci', ['-A', 'linux-sysfs', '-O', `sysfs.path=${root}/sys/bus/pci`, '-O', 'hwdb.disable=1', '-D', '-PP', '-n'], { encoding: 'utf8' });
+    const lspci = lspciOn(root, ['-D', '-PP', '-n']);
     const paths = lspci.trim().split('\n').map((l) => l.split(' ')[0]);
     assert.equal(tree.size, paths.length, 'same number of functions');
     const starts = new Map();
