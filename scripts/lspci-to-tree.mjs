@@ -116,8 +116,8 @@ function describe(d) {
     else if ((m = /^Bus: primary=([0-9a-f]+), secondary=([0-9a-f]+), subordinate=([0-9a-f]+)/.exec(s))) {
       [out.primary, out.secondary, out.subordinate] = [hex(m[1]), hex(m[2]), hex(m[3])];
     } else if ((m = /^IOMMU group: (\d+)$/.exec(s))) out.group = Number(m[1]);
-    else if ((m = /^Physical Slot: (\S+)$/.exec(s))) out.slot = m[1];
-    else if ((m = /^Kernel driver in use: (\S+)$/.exec(s))) out.driver = m[1];
+    else if ((m = /^Physical Slot: (.+)$/.exec(s))) out.slot = pathName(m[1], `${out.address}: physical slot`);
+    else if ((m = /^Kernel driver in use: (.+)$/.exec(s))) out.driver = pathName(m[1], `${out.address}: driver`);
     else if (s === 'Capabilities: <access denied>') out.denied = true;
     else if ((m = /^Capabilities: \[([0-9a-f]+)(?: v(\d+))?\] (.*)$/.exec(s))) {
       const ext = m[2] !== undefined;
@@ -139,6 +139,16 @@ function sriovOf(c) {
     initial: num(/Initial VFs: (\d+)/), total: num(/Total VFs: (\d+)/), count: num(/Number of VFs: (\d+)/),
     offset: num(/VF offset: (\d+)/), stride: num(/stride: (\d+)/), vfDevice: vfDevice ? hex(vfDevice[1]) : null,
   };
+}
+
+/**
+ * A slot or driver name becomes a directory name in the tree: the text is data, so a name that
+ * is not one plain path component ("..", a slash, a control character) is left out, and said.
+ */
+function pathName(name, what) {
+  if (/^[A-Za-z0-9_.:+ -]{1,64}$/.test(name) && name !== '.' && name !== '..') return name;
+  console.error(`lspci-to-tree: ${what} ${JSON.stringify(name)} left out: not a plain file name`);
+  return null;
 }
 
 function addrOf(d) {
@@ -250,6 +260,11 @@ function virtualFunctions(devices) {
 }
 
 export function writeTree(devices, out) {
+  // OUT is replaced only when it is empty or an earlier conversion (a directory named by mistake,
+  // such as a home directory, is never removed).
+  if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !fs.existsSync(path.join(out, 'held-back-groups.json'))) {
+    throw new Error(`${out} is not empty and is not an earlier conversion: name a new directory`);
+  }
   fs.rmSync(out, { recursive: true, force: true });
   const put = (rel, data) => {
     fs.mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
@@ -325,7 +340,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
     console.error('usage: node scripts/lspci-to-tree.mjs LSPCI_TEXT OUTDIR   (LSPCI_TEXT: lspci -vvnn as root, - for stdin)');
     process.exit(2);
   }
-  const text = fs.readFileSync(input === '-' ? 0 : input, 'utf8');
-  const r = writeTree(parseLspci(text), out);
+  let r;
+  try {
+    r = writeTree(parseLspci(fs.readFileSync(input === '-' ? 0 : input, 'utf8')), out);
+  } catch (err) {
+    console.error(`lspci-to-tree: ${err.message}`);
+    process.exit(2);
+  }
   console.error(`lspci-to-tree: ${r.functions} functions (${r.vfs} VFs), ${r.grouped} with a group held back in ${path.join(out, 'held-back-groups.json')}`);
 }

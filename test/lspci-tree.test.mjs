@@ -156,3 +156,29 @@ test('a damaged text whose bridges name each other\'s buses still makes a tree (
   assert.equal(writeTree(parseLspci(text), tree).functions, 2);
   assert.ok(fs.existsSync(path.join(tree, 'sys/devices/pci0000:02/0000:02:00.0/0000:01:00.0/config')));
 });
+
+test('names from the text are data: a driver or slot name that is not a plain file name writes nothing outside the tree', () => {
+  const base = tempDir('iommu-groups-lspci-');
+  const text =
+    '00:02.0 Ethernet controller [0200]: Intel Corporation Device [8086:10d3]\n' +
+    '\tPhysical Slot: ../../../slot-escape\n\tKernel driver in use: ../../../../driver-escape\n' +
+    '00:03.0 Ethernet controller [0200]: Intel Corporation Device [8086:10d3]\n\tPhysical Slot: 3\n\tKernel driver in use: e1000e\n';
+  const tree = path.join(base, 'a', 'tree');
+  writeTree(parseLspci(text), tree);
+  assert.deepEqual(fs.readdirSync(base), ['a']);
+  assert.deepEqual(fs.readdirSync(path.join(base, 'a')), ['tree']);
+  assert.deepEqual(fs.readdirSync(path.join(tree, 'sys/bus/pci/drivers')), ['e1000e']);
+  assert.deepEqual(fs.readdirSync(path.join(tree, 'sys/bus/pci/slots')), ['3']);
+  assert.ok(!fs.existsSync(path.join(tree, 'sys/devices/pci0000:00/0000:00:02.0/driver')));
+});
+
+test('the output directory is replaced only when empty or an earlier conversion', () => {
+  const dir = tempDir('iommu-groups-lspci-');
+  fs.writeFileSync(path.join(dir, 'keep.txt'), 'mine');
+  const one = parseLspci('00:03.0 Ethernet controller [0200]: Intel Corporation Device [8086:10d3]\n');
+  assert.throws(() => writeTree(one, dir), /is not empty and is not an earlier conversion/);
+  assert.equal(fs.readFileSync(path.join(dir, 'keep.txt'), 'utf8'), 'mine');
+  const tree = path.join(dir, 'tree');
+  writeTree(one, tree);
+  assert.equal(writeTree(one, tree).functions, 1, 'an earlier conversion is replaced');
+});
