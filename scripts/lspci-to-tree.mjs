@@ -3,7 +3,8 @@
 // that board with the IOMMU off, and the groups its kernel made (the `IOMMU group:` lines, held
 // back in a separate file): how `list --predict` is checked against machines we do not have.
 //
-//   node scripts/lspci-to-tree.mjs LSPCI_TEXT OUTDIR
+//   node scripts/lspci-to-tree.mjs [--pci-ids FILE] LSPCI_TEXT OUTDIR   (FILE: to read names back to ids
+//   when the text was taken without -nn)
 //   node bin/iommu-groups.js list --predict --root OUTDIR --format plain
 //   OUTDIR/held-back-groups.json: { "0000:01:00.0": 2, ... } (empty when lspci printed no groups)
 //
@@ -19,6 +20,8 @@
 // user reads.
 // Multifunction is not printed by -vv: a function is taken as multifunction when another
 // function of its slot is listed. Nothing here says which IOMMU the board has (no ACPI tables).
+// `Device tree node:` lines (Arm and other device-tree boards) become the functions' of_node links:
+// the tree then says it is such a board, whose host controllers' iommu-map lspci does not show.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -61,12 +64,17 @@ const capId = (table, name) => {
   return table.find(([re]) => re.test(name))?.[1] ?? (table === STD_CAPS ? 0x09 : 0x0b);
 };
 
-/** The devices of an lspci -vv text (with -nn or -n ids), each with its lines. */
-export function parseLspci(text) {
+/**
+ * The devices of an lspci -vv text (with -nn or -n ids; without them, `names` resolves the names
+ * lspci printed through a pci.ids), each with its lines. Quote marks a mail or a forum put before
+ * each line ("> ", ">> ") are taken off: lspci never starts a line with ">".
+ */
+export function parseLspci(text, { names = null } = {}) {
   const devices = [];
   let cur = null;
   const head = /^(?:([0-9a-f]{4,8}):)?([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])\s+(.*)$/;
-  for (const raw of text.replace(/\r/g, '').split('\n')) {
+  for (const line of text.replace(/\r/g, '').split('\n')) {
+    const raw = line.replace(/^(?:> ?)+/, '');
     const m = head.exec(raw);
     if (m) {
       cur = { domain: hex(m[1] ?? '0'), bus: hex(m[2]), dev: hex(m[3]), fn: hex(m[4]), title: m[5], lines: [] };
@@ -74,23 +82,93 @@ export function parseLspci(text) {
     } else if (cur && /^\s/.test(raw)) cur.lines.push(raw);
     else if (cur && /^[0-9a-f]{2,3}: /.test(raw)) cur.lines.push(raw);
   }
-  return devices.map(describe);
+  return devices.map((d) => describe(d, names));
 }
 
-function describe(d) {
+/**
+ * Names back to ids, from a pci.ids text: what `lspci -vv` without -nn printed ("PCI bridge:
+ * Qualcomm Technologies, Inc SC8280XP PCI Express Root Port") becomes class 0604, 17cb:010e. A name
+ * that pci.ids does not hold, or holds for two ids, is refused: a guessed id could pick the wrong
+ * quirk. (A pci.ids older or newer than the one lspci used can differ; the ids are then missing, not wrong.)
+ */
+export function pciIdsNames(idsText) {
+  const vendors = [];
+  const devices = new Map();
+  const classes = new Map();
+  let vendor = null;
+  let klass = null;
+  for (const line of idsText.split('\n')) {
+    let m;
+    if ((m = /^([0-9a-f]{4})  (.+)$/.exec(line))) {
+      vendor = { id: hex(m[1]), name: m[2] };
+      vendors.push(vendor);
+      devices.set(vendor.id, devices.get(vendor.id) ?? []);
+      klass = null;
+    } else if ((m = /^C ([0-9a-f]{2})  /.exec(line))) {
+      klass = hex(m[1]);
+      vendor = null;
+    } else if ((m = /^\t([0-9a-f]{4})  (.+)$/.exec(line)) && vendor) devices.get(vendor.id).push({ id: hex(m[1]), name: m[2] });
+    else if ((m = /^\t([0-9a-f]{2})  (.+)$/.exec(line)) && klass !== null) {
+      classes.set(m[2], [...(classes.get(m[2]) ?? []), (klass << 8) | hex(m[1])]);
+    }
+  }
+  return {
+    /** "Qualcomm Technologies, Inc SC8280XP PCI Express Root Port" or "... Device 0108": [vendor, device] or a reason. */
+    ids(text) {
+      const unknown = /^Device ([0-9a-f]{4}):([0-9a-f]{4})$/.exec(text);
+      if (unknown) return [hex(unknown[1]), hex(unknown[2])];
+      const found = [];
+      for (const v of vendors) {
+        if (!text.startsWith(`${v.name} `)) continue;
+        const rest = text.slice(v.name.length + 1);
+        const num = /^Device ([0-9a-f]{4})$/.exec(rest);
+        if (num) found.push([v.id, hex(num[1])]);
+        for (const d of devices.get(v.id)) if (d.name === rest) found.push([v.id, d.id]);
+      }
+      const distinct = [...new Map(found.map((f) => [f.join(':'), f])).values()];
+      if (distinct.length === 1) return distinct[0];
+      return distinct.length === 0 ? 'not in this pci.ids' : `named so for ${distinct.map(([v, d]) => `${hexw(v, 4)}:${hexw(d, 4)}`).join(' and ')}`;
+    },
+    /** "PCI bridge": 0x0604, or null. */
+    classOf(name) {
+      const codes = classes.get(name) ?? [];
+      return codes.length === 1 ? codes[0] : null;
+    },
+  };
+}
+
+/**
+ * Class and vendor:device of a title line. -nn: "VGA compatible controller [0300]: NVIDIA ...
+ * [10de:1d01] (rev a1) (prog-if 00 [VGA controller])"; -n: "0300: 10de:1d01 (rev a1) (prog-if 00)";
+ * neither: "PCI bridge: Qualcomm Technologies, Inc SC8280XP PCI Express Root Port (prog-if 00
+ * [Normal decode])", resolved through `names` (a class lspci could not name keeps its "[0807]").
+ */
+function titleIds(d, names) {
   const t = d.title;
-  // -nn: "VGA compatible controller [0300]: NVIDIA ... [10de:1d01] (rev a1) (prog-if 00 [VGA controller])"
-  // -n:  "0300: 10de:1d01 (rev a1) (prog-if 00)"
-  const cls = /\[([0-9a-f]{4})\]: / .exec(t) ?? /^([0-9a-f]{4}): /.exec(t);
+  const cls = /\[([0-9a-f]{4})\]: /.exec(t) ?? /^([0-9a-f]{4}): /.exec(t);
   const ids = [...t.matchAll(/\[([0-9a-f]{4}):([0-9a-f]{4})\]/g)].pop() ?? /: ([0-9a-f]{4}):([0-9a-f]{4})/.exec(t);
-  if (!cls || !ids) throw new Error(`${addrOf(d)}: no class or vendor:device id in "${t}" (take lspci with -nn)`);
+  if (cls && ids) return { classCode: hex(cls[1]), vendor: hex(ids[1]), device: hex(ids[2]) };
+  const why = (what) => new Error(`${addrOf(d)}: ${what} in "${t}" (take lspci with -nn${names ? '' : ', or give --pci-ids FILE to read names'})`);
+  if (!names) throw why('no class or vendor:device id');
+  const m = /^(.*?)(?: \[([0-9a-f]{4})\])?: (.*?)(?: \(rev [0-9a-f]{2}\))?(?: \(prog-if [0-9a-f]{2}(?: \[.*\])?\))?$/.exec(t);
+  if (!m) throw why('no class and name');
+  const classCode = m[2] ? hex(m[2]) : names.classOf(m[1]);
+  if (classCode === null) throw why(`class "${m[1]}" is not one class of this pci.ids`);
+  const found = names.ids(m[3]);
+  if (typeof found === 'string') throw why(`"${m[3]}" is ${found}`);
+  return { classCode, vendor: found[0], device: found[1] };
+}
+
+function describe(d, names) {
+  const t = d.title;
+  const { classCode, vendor, device } = titleIds(d, names);
   const rev = /\(rev ([0-9a-f]{2})\)/.exec(t);
   const progIf = /\(prog-if ([0-9a-f]{2})/.exec(t);
   const out = {
     address: addrOf(d), domain: d.domain, bus: d.bus, dev: d.dev, fn: d.fn,
-    vendor: hex(ids[1]), device: hex(ids[2]), classCode: (hex(cls[1]) << 8) | (progIf ? hex(progIf[1]) : 0),
+    vendor, device, classCode: (classCode << 8) | (progIf ? hex(progIf[1]) : 0),
     revision: rev ? hex(rev[1]) : 0, subsystem: null, control: 0, capList: false,
-    secondary: null, subordinate: null, primary: null, group: null, slot: null, driver: null,
+    secondary: null, subordinate: null, primary: null, group: null, slot: null, driver: null, ofNode: null,
     denied: false, caps: [], hexdump: [],
   };
   let cap = null;
@@ -117,6 +195,7 @@ function describe(d) {
       [out.primary, out.secondary, out.subordinate] = [hex(m[1]), hex(m[2]), hex(m[3])];
     } else if ((m = /^IOMMU group: (\d+)$/.exec(s))) out.group = Number(m[1]);
     else if ((m = /^Physical Slot: (.+)$/.exec(s))) out.slot = pathName(m[1], `${out.address}: physical slot`);
+    else if ((m = /^Device tree node: (.+)$/.exec(s))) out.ofNode = dtNode(m[1], out.address);
     else if ((m = /^Kernel driver in use: (.+)$/.exec(s))) out.driver = pathName(m[1], `${out.address}: driver`);
     else if (s === 'Capabilities: <access denied>') out.denied = true;
     else if ((m = /^Capabilities: \[([0-9a-f]+)(?: v(\d+))?\] (.*)$/.exec(s))) {
@@ -148,6 +227,17 @@ function sriovOf(c) {
 function pathName(name, what) {
   if (/^[A-Za-z0-9_.:+ -]{1,64}$/.test(name) && name !== '.' && name !== '..') return name;
   console.error(`lspci-to-tree: ${what} ${JSON.stringify(name)} left out: not a plain file name`);
+  return null;
+}
+
+/**
+ * A "Device tree node:" path, kept when it is one under /sys/firmware/devicetree/base made of plain
+ * node names: the tree then shows a device-tree platform (whose controller iommu-map it cannot know).
+ */
+function dtNode(text, address) {
+  const m = /^\/sys\/firmware\/devicetree\/base((?:\/[A-Za-z0-9,._+@-]{1,64}){1,16})$/.exec(text);
+  if (m && !m[1].split('/').some((c) => c === '.' || c === '..')) return `sys/firmware/devicetree/base${m[1]}`;
+  console.error(`lspci-to-tree: ${address}: device tree node ${JSON.stringify(text)} left out: not a plain node path`);
   return null;
 }
 
@@ -322,6 +412,10 @@ export function writeTree(devices, out) {
       link(`${dir}/driver`, path.relative(path.join(out, dir), path.join(out, 'sys/bus/pci/drivers', d.driver)));
     }
     if (d.slot) put(`sys/bus/pci/slots/${d.slot}/address`, `${d.address.slice(0, -2)}\n`);
+    if (d.ofNode) {
+      fs.mkdirSync(path.join(out, d.ofNode), { recursive: true });
+      link(`${dir}/of_node`, path.relative(path.join(out, dir), path.join(out, d.ofNode)));
+    }
   }
   const between = (from, to) => path.relative(path.join(out, dirs.get(from)), path.join(out, dirs.get(to)));
   for (const [vf, { pf, index }] of vfs) {
@@ -334,15 +428,40 @@ export function writeTree(devices, out) {
   return { functions: devices.length, grouped: Object.keys(held).length, vfs: vfs.size };
 }
 
+/** The pci.ids where lspci looks (or FILE): read only when a text has names without ids. */
+function loadNames(file) {
+  const where = file ? [file] : ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids'];
+  for (const f of where) {
+    try {
+      return pciIdsNames(fs.readFileSync(f, 'utf8'));
+    } catch (err) {
+      if (file) throw new Error(`cannot read --pci-ids ${file}: ${err.code ?? err.message}`);
+    }
+  }
+  return null;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
-  const [input, out] = process.argv.slice(2);
-  if (!input || !out) {
-    console.error('usage: node scripts/lspci-to-tree.mjs LSPCI_TEXT OUTDIR   (LSPCI_TEXT: lspci -vvnn as root, - for stdin)');
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--pci-ids');
+  const idsFile = at >= 0 ? args.splice(at, 2)[1] : null;
+  const [input, out] = args;
+  if (!input || !out || (at >= 0 && !idsFile)) {
+    console.error('usage: node scripts/lspci-to-tree.mjs [--pci-ids FILE] LSPCI_TEXT OUTDIR   (LSPCI_TEXT: lspci -vvnn as root, - for stdin;');
+    console.error('       without -nn, names are read back to ids through FILE or the pci.ids lspci uses)');
     process.exit(2);
   }
   let r;
   try {
-    r = writeTree(parseLspci(fs.readFileSync(input === '-' ? 0 : input, 'utf8')), out);
+    const text = fs.readFileSync(input === '-' ? 0 : input, 'utf8');
+    let devices;
+    try {
+      devices = parseLspci(text);
+    } catch (err) {
+      if (!/no class or vendor:device id/.test(err.message)) throw err;
+      devices = parseLspci(text, { names: loadNames(idsFile) });
+    }
+    r = writeTree(devices, out);
   } catch (err) {
     console.error(`lspci-to-tree: ${err.message}`);
     process.exit(2);

@@ -47,3 +47,10 @@ export function slotKey(a: PciAddress): string {
 export function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }
+
+/** The root bus directory on a device's sysfs path ("sys/devices/platform/x.pcie/pci0000:00"), or null. */
+export function rootBusDir(devicePath: string): string | null {
+  const parts = devicePath.split('/');
+  const i = parts.findIndex((p) => /^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/.test(p));
+  return i < 0 ? null : parts.slice(0, i + 1).join('/');
+}

@@ -140,6 +140,22 @@ export type IommuKind =
   | 's390'
   | 'unknown';
 
+/**
+ * A PCI host controller's iommu-map (Documentation/devicetree/bindings/pci/pci-iommu.txt): the
+ * kernel gives a PCI function an IOMMU, so a group, only when its requester ID falls in an entry
+ * (of_iommu_configure -> of_map_id); a controller node without the property gives none.
+ */
+export interface DtIommuMap {
+  /** The controller's node, root-relative; null when the tree does not show it. */
+  node: string | null;
+  /** Why the map is not known (the node or its iommu-map unreadable); null when it is. */
+  unknown: string | null;
+  /** [rid-base, IOMMU phandle, iommu-base, length] per entry; [] when the node has no iommu-map. */
+  entries: [number, number, number, number][];
+  /** iommu-map-mask, applied to the requester ID first (all ones when absent). */
+  mask: number;
+}
+
 export interface IommuUnit {
   name: string;
   kind: IommuKind;
@@ -254,6 +270,12 @@ export interface HostFacts {
   boot: BootFacts | null;
   /** sys/module/vendor_reset: true loaded, false known not loaded (a complete listing), null not known. */
   vendorReset?: boolean | null;
+  /**
+   * A device-tree platform's PCI host controllers, by root bus directory ("sys/devices/platform/
+   * soc/1f0000000.pcie/pci0000:00"): which requester IDs their iommu-map sends to an IOMMU. null:
+   * not such a platform (ACPI, POWER, or no device tree in the tree).
+   */
+  dtPciIommu?: Record<string, DtIommuMap> | null;
   /** What the host shows and types on: consoles, framebuffers, device nodes and who holds them; null when not read. */
   display?: DisplayFacts | null;
   errors: ErrorMap;

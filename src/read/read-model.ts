@@ -2,6 +2,7 @@
 import { linkModel } from '../model/link.js';
 import type { Issue, Model } from '../model/types.js';
 import { readDevices } from './read-devices.js';
+import { readDtPciIommu } from './read-dt-iommu.js';
 import { readGroups } from './read-groups.js';
 import { readHost } from './read-host.js';
 import { readUnits } from './read-units.js';
@@ -33,6 +34,7 @@ export function readModel(root: string, { preflight = false, slots: withSlots = 
   // Module names feed check's softdep lines: only drivers of devices in a group can have to move.
   const drivers = devices.devices.flatMap((d) => (d.driver === null || d.group === null ? [] : [{ bus: d.bus, driver: d.driver }]));
   const host = readHost(sys, preflight, drivers);
+  host.dtPciIommu = readDtPciIommu(sys, devices.devices, host.acpiIommuTables);
   issues.push(...escapeIssues(sys));
   const model = linkModel({
     root: sys.root,

@@ -16,7 +16,9 @@ export function predictionHeading(v: ListView): string {
 
 /** What the predicted groups are: `groups` shown; `evidence` why no IOMMU is active (when none is). */
 export function predictionSummary(p: Prediction, groups: number, evidence: readonly string[]): string {
-  const unknown = p.unknown.length === 0 ? '' : `; ${p.unknown.length} function${p.unknown.length === 1 ? '' : 's'} cannot be predicted`;
+  const unknown =
+    (p.unknown.length === 0 ? '' : `; ${p.unknown.length} function${p.unknown.length === 1 ? '' : 's'} cannot be predicted`) +
+    (p.noGroup.length === 0 ? '' : `; ${p.noGroup.length} function${p.noGroup.length === 1 ? '' : 's'} will get no group`);
   if (p.iommuActive) {
     const d = p.differences.length;
     return `Predicted groups (the kernel's rules on config space, beside the kernel's own groups): ${groups} shown${unknown}; ${d === 0 ? 'they agree with the kernel\'s groups' : `${d} function${d === 1 ? '' : 's'} grouped differently by the kernel`}.`;
@@ -29,6 +31,7 @@ export function predictionDetails(v: ListView | Prediction): string[] {
   const p = 'prediction' in v ? v.prediction! : (v as Prediction);
   return [
     ...p.unknown.map((u) => `cannot predict ${u.device}: ${u.why}`),
+    ...p.noGroup.map((u) => `${u.device} gets no group: ${u.why}`),
     ...p.notes,
     ...p.differences.map((d) => `${d.device}: the kernel grouped it with ${d.kernel.join(', ') || 'nothing'}; the rules predict ${d.predicted.join(', ') || 'nothing'}`),
   ];

@@ -3,10 +3,12 @@
 // kernel's, so every view and judge runs on them unchanged. What the tree cannot decide stays
 // unknown with its reason: config space a non-root user cannot read, and facts decided at boot that
 // sysfs never shows (the Intel PCH ACS workaround, whether a pcie_acs_override patch is in the
-// kernel) where they change a function's group.
+// kernel) where they change a function's group. On a device-tree platform, a function its host
+// controller's iommu-map leaves out gets no group at all (dt-coverage.ts).
 import type { Device, Group, Model } from '../../model/types.js';
 import { IOMMU_KINDS } from '../../model/iommu-kinds.js';
 import { cmdlineOverride } from './acs-params.js';
+import { dtCoverage } from './dt-coverage.js';
 import { iommuState } from './isolation.js';
 import { kernelPrediction } from './kernel-grouping.js';
 import { busParents, pciByAddress, predictGroups, type Prediction } from './rules.js';
@@ -16,6 +18,8 @@ export interface PredictedGroups {
   model: Model;
   /** Functions whose group cannot be predicted, and why. */
   unknown: { device: string; why: string }[];
+  /** Functions that will get no group at all (the device tree maps them to no IOMMU), and why. */
+  noGroup: { device: string; why: string }[];
   /** What the prediction assumed or could not know, in sentences. */
   notes: string[];
   /** With an active IOMMU: functions whose kernel group differs from the rules' one. */
@@ -91,6 +95,13 @@ export function predictedGroups(model: Model): PredictedGroups {
   } else {
     ({ p, unknown } = offPrediction(model, notes));
   }
+  // With the IOMMU on, the kernel's own groups already show which functions it left out.
+  const dt = active ? null : dtCoverage(model);
+  const none = dt?.none ?? new Map<string, string>();
+  for (const [a, why] of dt?.unknown ?? []) if (!unknown.has(a)) unknown.set(a, why);
+  if (dt && dt.unbound.length > 0) {
+    notes.push(`Device tree: on kernels that attach a PCI function to its IOMMU only when a driver binds to it, ${dt.unbound.join(', ')} (no driver now) get their group once one binds (vfio-pci too).`);
+  }
   if ((model.host.acpiIommuTables ?? []).some((t) => t.startsWith('IVRS')) || model.units.some((u) => IOMMU_KINDS[u.kind].firmwareAliases)) {
     notes.push("AMD-Vi: the firmware's IVRS table can add DMA aliases that sysfs does not show; where it does, the kernel merges those groups.");
   }
@@ -102,8 +113,8 @@ export function predictedGroups(model: Model): PredictedGroups {
   const groups: Group[] = [];
   const byName = pciByAddress(model);
   for (const d of probeOrder(model)) {
-    if (unknown.has(d.name)) continue;
-    const members = p.groupOf(d.name);
+    if (unknown.has(d.name) || none.has(d.name)) continue;
+    const members = p.groupOf(d.name)?.filter((m) => !none.has(m)) ?? null;
     if (members === null || members.some((m) => unknown.has(m))) continue;
     const key = members.join(' ');
     if (ids.has(key)) continue;
@@ -122,6 +133,7 @@ export function predictedGroups(model: Model): PredictedGroups {
   return {
     model: { ...model, groups, devices, host, groupsDir: 'present', iommuOff: !active },
     unknown: [...unknown].map(([device, why]) => ({ device, why })).sort((a, b) => (a.device < b.device ? -1 : 1)),
+    noGroup: [...none].map(([device, why]) => ({ device, why })).sort((a, b) => (a.device < b.device ? -1 : 1)),
     notes,
     differences: differs.map((a) => ({ device: a, kernel: kernel.get(a) ?? [], predicted: p.groupOf(a) ?? [] })),
     iommuActive: active,
