@@ -102,6 +102,19 @@ test('LS1028A: a multifunction RCiEP with an all-clear ACS capability splits as 
   assert.match(plain.stderr, /0000:00:1f\.0 gets no group: device tree: its requester ID 0x00f8/);
 });
 
+test('LS1028A: a function whose node is disabled (fsl-ls1028a.dtsi disables function 0) takes no driver: unknown, not a group', () => {
+  const tree = withIommuMap(convert('ls1028a-arm64.lspci'), 'soc/pcie@1f0000000', [[0, 1, 0x17, 0xe]]);
+  fs.writeFileSync(path.join(tree, 'sys/firmware/devicetree/base/soc/pcie@1f0000000/ethernet@0,0/status'), 'disabled\0');
+  const j = predict(tree);
+  assert.deepEqual(j.prediction.unknown.map((u) => u.device), ['0000:00:00.0']);
+  assert.match(j.prediction.unknown[0].why, /status is not "okay", so the kernel binds no driver to it \(vfio-pci neither\)/);
+  assert.ok(j.prediction.notes.some((n) => n.includes(' 0000:00:00.1, 0000:00:00.6 (no driver now)')));
+  assert.equal(j.groups.length, 6);
+  // A driver bound wins over the node's status: it is not read for functions with one.
+  fs.writeFileSync(path.join(tree, 'sys/firmware/devicetree/base/soc/pcie@1f0000000/ethernet@0,2/status'), 'disabled\0');
+  assert.deepEqual(predict(tree).prediction.unknown.map((u) => u.device), ['0000:00:00.0']);
+});
+
 test('a controller node without an iommu-map gives its functions no group; an iommu-map-mask masks the requester ID first', () => {
   const tree = withIommuMap(convert('ls1028a-arm64.lspci'), 'soc/pcie@1f0000000', []);
   const j = predict(tree);

@@ -154,6 +154,8 @@ export interface DtIommuMap {
   entries: [number, number, number, number][];
   /** iommu-map-mask, applied to the requester ID first (all ones when absent). */
   mask: number;
+  /** Functions below it with no driver whose own node's status is not "okay": no driver binds to them (vfio-pci neither). */
+  disabled: string[];
 }
 
 export interface IommuUnit {

@@ -22,21 +22,37 @@ export function readDtPciIommu(sys: SysRoot, devices: readonly Device[], acpiIom
   const top = sys.list(DT);
   if (!top.ok || top.value.some((n) => n.startsWith('ibm,'))) return null;
   const out: Record<string, DtIommuMap> = {};
-  const firstOn = new Map<string, Device>();
+  const on = new Map<string, Device[]>();
   for (const d of devices) {
     const root = d.pci === null ? null : rootBusDir(d.path);
-    if (root !== null && !firstOn.has(root)) firstOn.set(root, d);
+    if (root !== null) on.set(root, [...(on.get(root) ?? []), d]);
   }
-  for (const [root, first] of firstOn) {
-    const map = readMap(sys, path.posix.dirname(root), first.path);
-    if (map !== null) out[root] = map;
+  for (const [root, below] of on) {
+    const map = readMap(sys, path.posix.dirname(root), below[0]!.path);
+    if (map === null) continue;
+    map.disabled = below.filter((d) => d.driver === null && disabledNode(sys, d.path)).map((d) => d.name);
+    out[root] = map;
   }
   return Object.keys(out).length === 0 ? null : out;
 }
 
+/**
+ * A function whose device-tree node says status "disabled" (anything but "okay"/"ok"): the kernel
+ * enumerates it but binds no driver to it (pci_bus_add_device: match_driver from
+ * of_device_is_available), so nothing can take it, vfio-pci included.
+ */
+function disabledNode(sys: SysRoot, devicePath: string): boolean {
+  const node = sys.resolveLink(`${devicePath}/of_node`);
+  if (!node.ok || !(node.value === DT || node.value.startsWith(`${DT}/`))) return false;
+  const status = sys.readBytes(`${node.value}/status`, 64);
+  if (!status.ok) return false;
+  const text = status.value.toString('latin1').replace(/\0+$/, '');
+  return text !== 'okay' && text !== 'ok';
+}
+
 /** One controller's map; null when neither it nor the function below it names a device-tree node. */
 function readMap(sys: SysRoot, controller: string, functionPath: string): DtIommuMap | null {
-  const unknown = (node: string | null, why: string): DtIommuMap => ({ node, unknown: why, entries: [], mask: 0xffffffff });
+  const unknown = (node: string | null, why: string): DtIommuMap => ({ node, unknown: why, entries: [], mask: 0xffffffff, disabled: [] });
   const link = sys.resolveLink(`${controller}/of_node`);
   if (!link.ok) {
     // A function that names its node says the platform is described by a device tree, though the
@@ -58,5 +74,5 @@ function readMap(sys: SysRoot, controller: string, functionPath: string): DtIomm
   const m = sys.readBytes(`${node}/iommu-map-mask`, 64);
   if (!m.ok && !m.absent) return unknown(node, `${node}/iommu-map-mask cannot be read (${m.error})`);
   if (m.ok && m.value.length !== 4) return unknown(node, `${node}/iommu-map-mask is ${m.value.length} bytes, not one cell`);
-  return { node, unknown: null, entries, mask: m.ok ? m.value.readUInt32BE(0) : 0xffffffff };
+  return { node, unknown: null, entries, mask: m.ok ? m.value.readUInt32BE(0) : 0xffffffff, disabled: [] };
 }

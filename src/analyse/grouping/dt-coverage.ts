@@ -38,6 +38,8 @@ export function dtCoverage(model: Model): DtCoverage {
           ? `device tree: its host controller's node ${map.node} has no iommu-map, so the kernel gives its functions no IOMMU`
           : `device tree: its requester ID 0x${rid.toString(16).padStart(4, '0')} is outside the iommu-map of ${map.node}, so the kernel gives it no IOMMU`,
       );
+    } else if (map.disabled.includes(d.name)) {
+      out.unknown.set(d.name, 'device tree: its node\'s status is not "okay", so the kernel binds no driver to it (vfio-pci neither); whether it ever gets a group depends on the kernel version, not on these rules');
     } else if (d.driver === null) out.unbound.push(d.name);
   }
   return out;
