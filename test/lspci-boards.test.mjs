@@ -100,6 +100,9 @@ test('LS1028A: a multifunction RCiEP with an all-clear ACS capability splits as 
   const plain = runCli(['list', '--predict', '--root', derived, '--format', 'plain', '--pci-ids', IDS]);
   assert.match(plain.stderr, /7 shown; 1 function will get no group/);
   assert.match(plain.stderr, /0000:00:1f\.0 gets no group: device tree: its requester ID 0x00f8/);
+  const table = runCli(['list', '--predict', '--root', derived, '--format', 'table', '--pci-ids', IDS]);
+  assert.match(table.stdout, /\nPCI devices that will get no IOMMU group \(not isolated; see below\):\n[^]*│ 0000:00:1f\.0 │ Generic system peripheral \[0807\] │/);
+  assert.doesNotMatch(table.stdout, /cannot be predicted/);
 });
 
 test('LS1028A: a function whose node is disabled (fsl-ls1028a.dtsi disables function 0) takes no driver: unknown, not a group', () => {

@@ -148,7 +148,7 @@ export function renderListTable(v: ListView, c: ChalkInstance, width: number | n
     out.push(listTable(rows, c, width) ?? stackedGroups(v, c, width!));
   }
   if (v.ungrouped.length > 0) {
-    const title = v.prediction ? 'PCI devices whose group cannot be predicted (see below):' : v.iommu.active ? 'Devices with no IOMMU group (not isolated):' : 'PCI devices (none isolated: no IOMMU group):';
+    const title = v.prediction ? predictedUngroupedTitle(v.ungrouped) : v.iommu.active ? 'Devices with no IOMMU group (not isolated):' : 'PCI devices (none isolated: no IOMMU group):';
     out.push(c.bold(title) + '\n');
     const rows = v.ungrouped.map((m) => [addressCell(m, false), classCell(m), deviceCell(m), driverCell(m)]);
     out.push(
@@ -160,6 +160,14 @@ export function renderListTable(v: ListView, c: ChalkInstance, width: number | n
   else if (!v.iommu.active && !v.filtered) out.push(c.dim(wrapped(`To see ${PREDICT_HINT}`, width, 0, 2)) + '\n');
   out.push(issuesBlock(v.issues, c, width));
   return out.join('');
+}
+
+/** --predict: functions left out of the groups are unknown, or will get no group (a device tree's iommu-map), or both. */
+function predictedUngroupedTitle(members: readonly { isolation: string }[]): string {
+  const unknown = members.filter((m) => m.isolation === 'unknown').length;
+  if (unknown === members.length) return 'PCI devices whose group cannot be predicted (see below):';
+  if (unknown === 0) return 'PCI devices that will get no IOMMU group (not isolated; see below):';
+  return 'PCI devices with no predicted group (see below: no group, or cannot be predicted):';
 }
 
 /** Text wrapped to the width (after `firstUsed` columns, later lines indented `hang`), or whole. */
