@@ -176,10 +176,12 @@ test('the converter resolves names from --pci-ids on the command line, and says 
   assert.equal(bad.stderr, 'lspci-to-tree: 0002:00:00.0: class "PCI bridge" is not one class of this pci.ids in "PCI bridge: Qualcomm Technologies, Inc SC8280XP PCI Express Root Port (prog-if 00 [Normal decode])" (take lspci with -nn)\n');
 });
 
-test('an ACPI host whose kernel also shows an empty device tree predicts as before (no function names a node)', () => {
-  // Kernels built with CONFIG_OF create an empty root node where firmware gave no device tree.
+test('an ACPI host whose kernel also shows a device tree (and nodes made for PCI devices) predicts as before', () => {
+  // Kernels built with CONFIG_OF create an empty root node where firmware gave no device tree, and
+  // with CONFIG_PCI_DYNAMIC_OF_NODES nodes for PCI devices: ACPI still describes the platform.
   const root = fixtureCopy('q35-noiommu');
-  fs.mkdirSync(path.join(root, 'sys/firmware/devicetree/base'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'sys/firmware/devicetree/base/pci@0'), { recursive: true });
+  fs.symlinkSync('../../../firmware/devicetree/base/pci@0', path.join(root, 'sys/devices/pci0000:00/0000:00:02.0/of_node'));
   const args = (r) => ['list', '--predict', '--root', r, '--format', 'json', '--pci-ids', TEST_IDS];
   const before = JSON.parse(runCli(args(fixture('q35-noiommu'))).stdout);
   const after = JSON.parse(runCli(args(root)).stdout);

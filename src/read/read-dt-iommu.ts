@@ -14,21 +14,23 @@ const DT = 'sys/firmware/devicetree/base';
 const MAX_MAP_BYTES = 16 * 4096;
 
 /**
- * The iommu-map of each root bus's controller; null when the tree is not a device-tree platform's
- * (no device tree, an ACPI IOMMU table, POWER, or no controller or function that names a node).
+ * The iommu-map of each root bus's controller; null when the tree is not a device-tree platform's:
+ * no device tree, ACPI tables (`acpiTables`: the listing of sys/firmware/acpi/tables, null when
+ * absent; x86 kernels can show an empty device tree, or device-tree nodes made for PCI devices,
+ * beside ACPI), POWER, or no controller or function that names a node.
  */
-export function readDtPciIommu(sys: SysRoot, devices: readonly Device[], acpiIommuTables: readonly string[] | null): Record<string, DtIommuMap> | null {
-  if (acpiIommuTables !== null && acpiIommuTables.length > 0) return null;
+export function readDtPciIommu(sys: SysRoot, devices: readonly Device[], acpiTables: readonly string[] | null): Record<string, DtIommuMap> | null {
+  if (acpiTables !== null) return null;
   const top = sys.list(DT);
   if (!top.ok || top.value.some((n) => n.startsWith('ibm,'))) return null;
   const out: Record<string, DtIommuMap> = {};
   const on = new Map<string, Device[]>();
   for (const d of devices) {
     const root = d.pci === null ? null : rootBusDir(d.path);
-    if (root !== null) on.set(root, [...(on.get(root) ?? []), d]);
+    if (root !== null) (on.get(root) ?? on.set(root, []).get(root)!).push(d);
   }
   for (const [root, below] of on) {
-    const map = readMap(sys, path.posix.dirname(root), below[0]!.path);
+    const map = readMap(sys, path.posix.dirname(root), below);
     if (map === null) continue;
     map.disabled = below.filter((d) => d.driver === null && disabledNode(sys, d.path)).map((d) => d.name);
     out[root] = map;
@@ -50,15 +52,15 @@ function disabledNode(sys: SysRoot, devicePath: string): boolean {
   return text !== 'okay' && text !== 'ok';
 }
 
-/** One controller's map; null when neither it nor the function below it names a device-tree node. */
-function readMap(sys: SysRoot, controller: string, functionPath: string): DtIommuMap | null {
+/** One controller's map; null when neither it nor a function below it names a device-tree node. */
+function readMap(sys: SysRoot, controller: string, below: readonly Device[]): DtIommuMap | null {
   const unknown = (node: string | null, why: string): DtIommuMap => ({ node, unknown: why, entries: [], mask: 0xffffffff, disabled: [] });
   const link = sys.resolveLink(`${controller}/of_node`);
   if (!link.ok) {
     // A function that names its node says the platform is described by a device tree, though the
     // controller's node (where the map is) is not in this tree: a partial snapshot, or a tree
     // made from lspci's "Device tree node:" lines.
-    if (!sys.resolveLink(`${functionPath}/of_node`).ok) return null;
+    if (!below.some((d) => sys.resolveLink(`${d.path}/of_node`).ok)) return null;
     return unknown(null, `its host controller's device-tree node (${controller}/of_node) is not in this tree, so neither is the iommu-map that decides whether the kernel gives it an IOMMU`);
   }
   const node = link.value;
