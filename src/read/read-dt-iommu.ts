@@ -32,7 +32,8 @@ export function readDtPciIommu(sys: SysRoot, devices: readonly Device[], acpiTab
   for (const [root, below] of on) {
     const map = readMap(sys, path.posix.dirname(root), below);
     if (map === null) continue;
-    map.disabled = below.filter((d) => d.driver === null && disabledNode(sys, d.path)).map((d) => d.name);
+    // Where the map is unknown, so is every function below it: their nodes' status is not read.
+    if (map.unknown === null) map.disabled = below.filter((d) => d.driver === null && disabledNode(sys, d.path)).map((d) => d.name);
     out[root] = map;
   }
   return Object.keys(out).length === 0 ? null : out;
